@@ -1,0 +1,133 @@
+"""A minimal blocking HTTP client for the token, JWKS and OAuth endpoints.
+
+Built on `http.client` rather than urllib on purpose: it follows no redirects (a credential POST
+must never be replayed to another host), consults no proxy environment variables, and lets the
+whole exchange run under one deadline (connect, send, and a size-capped read). The asyncio client
+runs it in a worker thread (`asyncio.to_thread`); these calls are rare (token refresh, JWKS).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import ssl
+import time
+import urllib.parse
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+_DEFAULT_MAX_BODY = 1024 * 1024
+_CHUNK = 16 * 1024
+_SSL_CONTEXT: ssl.SSLContext | None = None
+
+
+class HttpTransportError(Exception):
+    """No usable HTTP response: connection failure, timeout, or a body over the size cap.
+
+    The message never contains the request body, headers or query string.
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class HttpResponse:
+    status: int
+    body: bytes
+    content_type: str
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+    def json_object(self) -> dict[str, Any] | None:
+        """The body as a JSON object, or ``None`` when it is not one."""
+        try:
+            value = json.loads(self.body)
+        except (ValueError, RecursionError):
+            return None
+        return value if isinstance(value, dict) else None
+
+
+def _ssl_context() -> ssl.SSLContext:
+    global _SSL_CONTEXT
+    if _SSL_CONTEXT is None:
+        _SSL_CONTEXT = ssl.create_default_context()
+    return _SSL_CONTEXT
+
+
+def request(
+    method: str,
+    url: str,
+    *,
+    timeout: float,
+    form: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+    max_body: int = _DEFAULT_MAX_BODY,
+) -> HttpResponse:
+    """Send one request and read the whole response within ``timeout`` seconds.
+
+    Returns every response, 3xx and error statuses included; raises `HttpTransportError` when
+    there is none.
+    """
+    if timeout <= 0:
+        raise HttpTransportError("no time left for the HTTP request")
+    deadline = time.monotonic() + timeout
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise HttpTransportError(f"unsupported URL scheme {parts.scheme!r}")
+    path = parts.path or "/"
+    if parts.query:
+        path = f"{path}?{parts.query}"
+    conn: http.client.HTTPConnection
+    if parts.scheme == "https":
+        conn = http.client.HTTPSConnection(
+            parts.hostname, parts.port, timeout=timeout, context=_ssl_context()
+        )
+    else:
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    body = urllib.parse.urlencode(form).encode() if form is not None else None
+    all_headers = {"Accept": "application/json", "Connection": "close", **(headers or {})}
+    if body is not None:
+        all_headers["Content-Type"] = "application/x-www-form-urlencoded"
+    try:
+        conn.request(method, path, body=body, headers=all_headers)
+        _set_remaining(conn, deadline)
+        response = conn.getresponse()
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            _set_remaining(conn, deadline)
+            chunk = response.read(_CHUNK)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > max_body:
+                raise HttpTransportError(f"response body larger than {max_body} bytes")
+            chunks.append(chunk)
+        return HttpResponse(
+            status=response.status,
+            body=b"".join(chunks),
+            content_type=response.getheader("Content-Type", "") or "",
+        )
+    except HttpTransportError:
+        raise
+    except TimeoutError as exc:
+        raise HttpTransportError(f"HTTP {method} to {parts.hostname} timed out") from exc
+    except (OSError, http.client.HTTPException) as exc:
+        raise HttpTransportError(
+            f"HTTP {method} to {parts.hostname} failed: {type(exc).__name__}"
+        ) from exc
+    finally:
+        conn.close()
+
+
+def _set_remaining(conn: http.client.HTTPConnection, deadline: float) -> None:
+    """Shrink the socket timeout to what is left, so the exchange as a whole ends on time."""
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise TimeoutError
+    if conn.sock is not None:
+        conn.sock.settimeout(remaining)
