@@ -6,6 +6,7 @@ BIN := $(abspath $(VENV))/bin
 # buf runs its local plugins (tools/protoc_gen_grpc_tools.py, protoc-gen-mypy) from PATH.
 export PATH := $(BIN):$(PATH)
 SHARED ?= ../shared
+LINT_PATHS := $(wildcard src tests tools examples benchmarks)
 GENERATED_MODULES := $(foreach s,tokens domains connections directories sessions errdetails,\
 	--import scalekit_grpc.v1.$(s).$(s)_pb2 --import scalekit_grpc.v1.$(s).$(s)_pb2_grpc)
 
@@ -29,8 +30,8 @@ check-gen: gen
 
 lint: setup
 	$(BIN)/buf lint
-	$(BIN)/ruff check src tests tools examples benchmarks
-	$(BIN)/ruff format --check src tests tools examples benchmarks
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 	$(BIN)/mypy src
 
 wirecheck: setup

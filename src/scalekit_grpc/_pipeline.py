@@ -1,0 +1,330 @@
+"""The one path every RPC takes: metadata -> deadline -> re-auth retry -> error translation.
+
+The clients wrap their gRPC channel in a *pipeline channel* (`PipelineChannel`, or
+`AsyncPipelineChannel` over grpc.aio): a real `grpc.Channel` whose unary-unary multicallables run
+`Invoker.invoke`. Generated stubs built on it, our service classes and the ``client.stubs``
+accessor therefore all get the same pipeline, and nothing else in the package touches a gRPC
+call object.
+
+Per call, in this order:
+
+1. ``timeout``: `DEFAULT` means the client's default (10 s), ``None`` no deadline, a number that
+   many seconds. It becomes one monotonic deadline for the whole call: the token wait, the first
+   attempt, the refresh after a 401 and the resend all share it.
+2. Metadata: ``authorization`` plus the static ``x-api-version``/``x-sdk-version`` pairs, built
+   once per token, then the caller's metadata appended.
+3. Re-auth: only on UNAUTHENTICATED and only once; the refresh asks for a token other than the
+   rejected one, so concurrent 401s share one token request. Every other status is raised after
+   exactly one attempt.
+4. Errors: `grpc.RpcError` becomes the `ApiError` subclass for its code (`errors.py`), with the
+   original error as ``__cause__``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import grpc
+import grpc.aio
+
+from scalekit_grpc._config import ClientConfig
+from scalekit_grpc._credentials import AccessToken, AsyncTokenSource, TokenSource
+from scalekit_grpc._types import DEFAULT, Metadata, Timeout
+from scalekit_grpc.errors import (
+    ClientSecretRequiredError,
+    DeadlineExceededError,
+    translate_rpc_error,
+)
+
+_log = logging.getLogger("scalekit_grpc.pipeline")
+_UNAUTHENTICATED = grpc.StatusCode.UNAUTHENTICATED
+_STREAMING_UNSUPPORTED = "the Scalekit v1 services are unary; streaming RPCs are not supported"
+
+
+def _deadline(timeout: Timeout, default: float | None) -> float | None:
+    if timeout is DEFAULT:
+        timeout = default
+    if timeout is None:
+        return None
+    return time.monotonic() + float(timeout)
+
+
+def _remaining(deadline: float | None) -> float | None:
+    if deadline is None:
+        return None
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise DeadlineExceededError("deadline exceeded before the request could be sent")
+    return remaining
+
+
+def _metadata(token: AccessToken, extra: Metadata | None) -> tuple[tuple[str, str | bytes], ...]:
+    return token.metadata if not extra else (*token.metadata, *extra)
+
+
+class _InvokerBase:
+    def __init__(self, config: ClientConfig) -> None:
+        self._config = config
+
+    def _check_secret(self) -> None:
+        if self._config.client_secret is None:
+            raise ClientSecretRequiredError(
+                "a client secret is required for management RPCs; construct the client with one"
+            )
+
+
+class Invoker(_InvokerBase):
+    """The sync choke point."""
+
+    def __init__(self, config: ClientConfig, tokens: TokenSource) -> None:
+        super().__init__(config)
+        self.tokens = tokens
+
+    def invoke(
+        self,
+        rpc: grpc.UnaryUnaryMultiCallable[Any, Any],
+        request: Any,
+        timeout: Timeout,
+        metadata: Metadata | None,
+        options: dict[str, Any],
+    ) -> Any:
+        self._check_secret()
+        deadline = _deadline(timeout, self._config.timeout)
+        token = self.tokens.get(deadline)
+        try:
+            return rpc(
+                request,
+                timeout=_remaining(deadline),
+                metadata=_metadata(token, metadata),
+                **options,
+            )
+        except grpc.RpcError as exc:
+            if exc.code() is not _UNAUTHENTICATED:
+                raise translate_rpc_error(exc) from exc
+        _log.debug("UNAUTHENTICATED: refreshing the access token and resending once")
+        token = self.tokens.get(deadline, rejected=token)
+        try:
+            return rpc(
+                request,
+                timeout=_remaining(deadline),
+                metadata=_metadata(token, metadata),
+                **options,
+            )
+        except grpc.RpcError as exc:
+            raise translate_rpc_error(exc) from exc
+
+
+class AsyncInvoker(_InvokerBase):
+    """The asyncio choke point; the same steps as `Invoker`, awaiting where it blocks."""
+
+    def __init__(self, config: ClientConfig, tokens: AsyncTokenSource) -> None:
+        super().__init__(config)
+        self.tokens = tokens
+
+    async def invoke(
+        self,
+        rpc: grpc.aio.UnaryUnaryMultiCallable[Any, Any],
+        request: Any,
+        timeout: Timeout,
+        metadata: Metadata | None,
+        options: dict[str, Any],
+    ) -> Any:
+        self._check_secret()
+        deadline = _deadline(timeout, self._config.timeout)
+        token = await self.tokens.get(deadline)
+        try:
+            return await rpc(
+                request,
+                timeout=_remaining(deadline),
+                metadata=_metadata(token, metadata),
+                **options,
+            )
+        except grpc.RpcError as exc:
+            if exc.code() is not _UNAUTHENTICATED:
+                raise translate_rpc_error(exc) from exc
+        _log.debug("UNAUTHENTICATED: refreshing the access token and resending once")
+        token = await self.tokens.get(deadline, rejected=token)
+        try:
+            return await rpc(
+                request,
+                timeout=_remaining(deadline),
+                metadata=_metadata(token, metadata),
+                **options,
+            )
+        except grpc.RpcError as exc:
+            raise translate_rpc_error(exc) from exc
+
+
+def _call_options(
+    credentials: grpc.CallCredentials | None,
+    wait_for_ready: bool | None,
+    compression: grpc.Compression | None,
+) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    if credentials is not None:
+        options["credentials"] = credentials
+    if wait_for_ready is not None:
+        options["wait_for_ready"] = wait_for_ready
+    if compression is not None:
+        options["compression"] = compression
+    return options
+
+
+class PipelineMultiCallable:
+    """What a generated stub's method is when the stub sits on a `PipelineChannel`."""
+
+    __slots__ = ("_invoke", "_rpc")
+
+    def __init__(self, invoker: Invoker, rpc: grpc.UnaryUnaryMultiCallable[Any, Any]) -> None:
+        self._invoke = invoker.invoke
+        self._rpc = rpc
+
+    def __call__(
+        self,
+        request: Any,
+        timeout: Timeout = DEFAULT,
+        metadata: Metadata | None = None,
+        credentials: grpc.CallCredentials | None = None,
+        wait_for_ready: bool | None = None,
+        compression: grpc.Compression | None = None,
+    ) -> Any:
+        options = (
+            _call_options(credentials, wait_for_ready, compression)
+            if credentials is not None or wait_for_ready is not None or compression is not None
+            else {}
+        )
+        return self._invoke(self._rpc, request, timeout, metadata, options)
+
+
+class AsyncPipelineMultiCallable:
+    """The asyncio twin of `PipelineMultiCallable`: calling it returns a coroutine."""
+
+    __slots__ = ("_invoke", "_rpc")
+
+    def __init__(
+        self, invoker: AsyncInvoker, rpc: grpc.aio.UnaryUnaryMultiCallable[Any, Any]
+    ) -> None:
+        self._invoke = invoker.invoke
+        self._rpc = rpc
+
+    def __call__(
+        self,
+        request: Any,
+        timeout: Timeout = DEFAULT,
+        metadata: Metadata | None = None,
+        credentials: grpc.CallCredentials | None = None,
+        wait_for_ready: bool | None = None,
+        compression: grpc.Compression | None = None,
+    ) -> Any:
+        options = (
+            _call_options(credentials, wait_for_ready, compression)
+            if credentials is not None or wait_for_ready is not None or compression is not None
+            else {}
+        )
+        return self._invoke(self._rpc, request, timeout, metadata, options)
+
+
+Serializer = Callable[[Any], bytes] | None
+Deserializer = Callable[[bytes], Any] | None
+
+
+class PipelineChannel(grpc.Channel):
+    """A `grpc.Channel` whose unary calls all run through the sync pipeline."""
+
+    def __init__(self, channel: grpc.Channel, invoker: Invoker) -> None:
+        self._channel = channel
+        self._invoker = invoker
+
+    def unary_unary(  # type: ignore[override]
+        self,
+        method: str,
+        request_serializer: Serializer = None,
+        response_deserializer: Deserializer = None,
+        _registered_method: bool | None = False,
+    ) -> PipelineMultiCallable:
+        rpc = self._channel.unary_unary(
+            method,
+            request_serializer=request_serializer,
+            response_deserializer=response_deserializer,
+            _registered_method=_registered_method,  # type: ignore[call-arg]
+        )
+        return PipelineMultiCallable(self._invoker, rpc)
+
+    def unary_stream(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(_STREAMING_UNSUPPORTED)
+
+    def stream_unary(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(_STREAMING_UNSUPPORTED)
+
+    def stream_stream(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(_STREAMING_UNSUPPORTED)
+
+    def subscribe(
+        self, callback: Callable[[grpc.ChannelConnectivity], None], try_to_connect: bool = False
+    ) -> None:
+        self._channel.subscribe(callback, try_to_connect=try_to_connect)
+
+    def unsubscribe(self, callback: Callable[[grpc.ChannelConnectivity], None]) -> None:
+        self._channel.unsubscribe(callback)
+
+    def close(self) -> None:
+        self._channel.close()
+
+    def __enter__(self) -> PipelineChannel:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class AsyncPipelineChannel(grpc.aio.Channel):
+    """A `grpc.aio.Channel` whose unary calls all run through the asyncio pipeline."""
+
+    def __init__(self, channel: grpc.aio.Channel, invoker: AsyncInvoker) -> None:
+        self._channel = channel
+        self._invoker = invoker
+
+    def unary_unary(  # type: ignore[override]
+        self,
+        method: str,
+        request_serializer: Serializer = None,
+        response_deserializer: Deserializer = None,
+        _registered_method: bool | None = False,
+    ) -> AsyncPipelineMultiCallable:
+        rpc = self._channel.unary_unary(
+            method,
+            request_serializer=request_serializer,
+            response_deserializer=response_deserializer,
+            _registered_method=_registered_method,  # type: ignore[call-arg]
+        )
+        return AsyncPipelineMultiCallable(self._invoker, rpc)
+
+    def unary_stream(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(_STREAMING_UNSUPPORTED)
+
+    def stream_unary(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(_STREAMING_UNSUPPORTED)
+
+    def stream_stream(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(_STREAMING_UNSUPPORTED)
+
+    def get_state(self, try_to_connect: bool = False) -> grpc.ChannelConnectivity:
+        return self._channel.get_state(try_to_connect)
+
+    async def wait_for_state_change(self, last_observed_state: grpc.ChannelConnectivity) -> None:
+        await self._channel.wait_for_state_change(last_observed_state)
+
+    async def channel_ready(self) -> None:
+        await self._channel.channel_ready()
+
+    async def close(self, grace: float | None = None) -> None:
+        await self._channel.close(grace)
+
+    async def __aenter__(self) -> AsyncPipelineChannel:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
