@@ -27,7 +27,9 @@ if _version_not_supported:
 
 
 class ConnectionServiceStub:
-    """Missing associated documentation comment in .proto file."""
+    """Manages connections at two levels: organization connections (SSO for one customer) and
+    environment connections (shared by every organization, e.g. social logins and app connectors).
+    """
 
     def __init__(self, channel):
         """Constructor.
@@ -138,7 +140,9 @@ class ConnectionServiceStub:
 
 
 class ConnectionServiceServicer:
-    """Missing associated documentation comment in .proto file."""
+    """Manages connections at two levels: organization connections (SSO for one customer) and
+    environment connections (shared by every organization, e.g. social logins and app connectors).
+    """
 
     def CreateEnvironmentConnection(self, request, context):
         """REST: POST /api/v1/connections (body: connection)
@@ -392,7 +396,9 @@ def add_ConnectionServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class ConnectionService:
-    """Missing associated documentation comment in .proto file."""
+    """Manages connections at two levels: organization connections (SSO for one customer) and
+    environment connections (shared by every organization, e.g. social logins and app connectors).
+    """
 
     @staticmethod
     def CreateEnvironmentConnection(request,

@@ -27,7 +27,8 @@ if _version_not_supported:
 
 
 class DirectoryServiceStub:
-    """Missing associated documentation comment in .proto file."""
+    """Manages directories and reads the users and groups they synchronised.
+    """
 
     def __init__(self, channel):
         """Constructor.
@@ -128,7 +129,8 @@ class DirectoryServiceStub:
 
 
 class DirectoryServiceServicer:
-    """Missing associated documentation comment in .proto file."""
+    """Manages directories and reads the users and groups they synchronised.
+    """
 
     def CreateDirectory(self, request, context):
         """REST: POST /api/v1/organizations/{organization_id}/directories (body: directory)
@@ -358,7 +360,8 @@ def add_DirectoryServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class DirectoryService:
-    """Missing associated documentation comment in .proto file."""
+    """Manages directories and reads the users and groups they synchronised.
+    """
 
     @staticmethod
     def CreateDirectory(request,

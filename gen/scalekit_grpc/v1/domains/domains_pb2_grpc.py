@@ -27,7 +27,9 @@ if _version_not_supported:
 
 
 class DomainServiceStub:
-    """Missing associated documentation comment in .proto file."""
+    """Manages the domains of an organization. Requests name the organization by Scalekit id or by
+    the customer's external id (the identities oneof).
+    """
 
     def __init__(self, channel):
         """Constructor.
@@ -73,7 +75,9 @@ class DomainServiceStub:
 
 
 class DomainServiceServicer:
-    """Missing associated documentation comment in .proto file."""
+    """Manages the domains of an organization. Requests name the organization by Scalekit id or by
+    the customer's external id (the identities oneof).
+    """
 
     def CreateDomain(self, request, context):
         """REST: POST /api/v1/organizations/{organization_id}/domains (body: domain)
@@ -171,7 +175,9 @@ def add_DomainServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class DomainService:
-    """Missing associated documentation comment in .proto file."""
+    """Manages the domains of an organization. Requests name the organization by Scalekit id or by
+    the customer's external id (the identities oneof).
+    """
 
     @staticmethod
     def CreateDomain(request,

@@ -26,7 +26,8 @@ if _version_not_supported:
 
 
 class SessionServiceStub:
-    """Missing associated documentation comment in .proto file."""
+    """Reads and revokes user sessions.
+    """
 
     def __init__(self, channel):
         """Constructor.
@@ -57,7 +58,8 @@ class SessionServiceStub:
 
 
 class SessionServiceServicer:
-    """Missing associated documentation comment in .proto file."""
+    """Reads and revokes user sessions.
+    """
 
     def GetSession(self, request, context):
         """REST: GET /api/v1/sessions/{session_id}
@@ -119,7 +121,8 @@ def add_SessionServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class SessionService:
-    """Missing associated documentation comment in .proto file."""
+    """Reads and revokes user sessions.
+    """
 
     @staticmethod
     def GetSession(request,

@@ -27,7 +27,8 @@ if _version_not_supported:
 
 
 class ApiTokenServiceStub:
-    """Missing associated documentation comment in .proto file."""
+    """Creates, validates, lists, updates and revokes API tokens.
+    """
 
     def __init__(self, channel):
         """Constructor.
@@ -68,7 +69,8 @@ class ApiTokenServiceStub:
 
 
 class ApiTokenServiceServicer:
-    """Missing associated documentation comment in .proto file."""
+    """Creates, validates, lists, updates and revokes API tokens.
+    """
 
     def CreateToken(self, request, context):
         """REST: POST /api/v1/tokens (body: token)
@@ -154,7 +156,8 @@ def add_ApiTokenServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class ApiTokenService:
-    """Missing associated documentation comment in .proto file."""
+    """Creates, validates, lists, updates and revokes API tokens.
+    """
 
     @staticmethod
     def CreateToken(request,
