@@ -22,6 +22,14 @@ from scalekit_grpc.client import env_settings
 if TYPE_CHECKING:
     from types import TracebackType
 
+    from scalekit_grpc.services import (
+        AsyncConnectionsService,
+        AsyncDirectoriesService,
+        AsyncDomainsService,
+        AsyncSessionsService,
+        AsyncTokensService,
+    )
+
 
 class AsyncScalekitClient:
     """An asyncio client for the Scalekit API over gRPC.
@@ -79,7 +87,7 @@ class AsyncScalekitClient:
     @classmethod
     def from_env(cls, **kwargs: object) -> AsyncScalekitClient:
         """Build a client from the ``SCALEKIT_*`` environment variables (see `ScalekitClient`)."""
-        env_url, client_id, client_secret = env_settings()
+        env_url, client_id, client_secret = env_settings(kwargs)
         return cls(env_url, client_id, client_secret, **kwargs)  # type: ignore[arg-type]
 
     @property
@@ -100,6 +108,41 @@ class AsyncScalekitClient:
     def stubs(self) -> AsyncStubs:
         """The generated stub of each service on the pipeline channel (methods are awaitable)."""
         return AsyncStubs(self._channel)
+
+    @cached_property
+    def tokens(self) -> AsyncTokensService:
+        """API tokens (coroutines; ``iter_tokens`` is an async pager)."""
+        from scalekit_grpc.services.tokens import AsyncTokensService
+
+        return AsyncTokensService(self._channel)
+
+    @cached_property
+    def domains(self) -> AsyncDomainsService:
+        """Organization domains."""
+        from scalekit_grpc.services.domains import AsyncDomainsService
+
+        return AsyncDomainsService(self._channel)
+
+    @cached_property
+    def connections(self) -> AsyncConnectionsService:
+        """SSO and app connections, organization- and environment-level."""
+        from scalekit_grpc.services.connections import AsyncConnectionsService
+
+        return AsyncConnectionsService(self._channel)
+
+    @cached_property
+    def directories(self) -> AsyncDirectoriesService:
+        """Directory sync: directories, their users and groups."""
+        from scalekit_grpc.services.directories import AsyncDirectoriesService
+
+        return AsyncDirectoriesService(self._channel)
+
+    @cached_property
+    def sessions(self) -> AsyncSessionsService:
+        """User sessions."""
+        from scalekit_grpc.services.sessions import AsyncSessionsService
+
+        return AsyncSessionsService(self._channel)
 
     async def close(self) -> None:
         """Close the channel. Idempotent."""

@@ -21,9 +21,23 @@ from scalekit_grpc._stubs import Stubs
 if TYPE_CHECKING:
     from types import TracebackType
 
+    from scalekit_grpc.services import (
+        ConnectionsService,
+        DirectoriesService,
+        DomainsService,
+        SessionsService,
+        TokensService,
+    )
 
-def env_settings() -> tuple[str, str, str | None]:
-    """``(env_url, client_id, client_secret)`` from the ``SCALEKIT_*`` environment variables."""
+
+def env_settings(kwargs: dict[str, object]) -> tuple[str, str, str | None]:
+    """``(env_url, client_id, client_secret)`` from the ``SCALEKIT_*`` environment variables.
+
+    ``SCALEKIT_GRPC_TARGET``, when set and ``grpc_target`` is not passed, goes into ``kwargs``.
+    """
+    target = os.environ.get(_config.GRPC_TARGET_VAR)
+    if target and "grpc_target" not in kwargs:
+        kwargs["grpc_target"] = target
     return (
         os.environ.get(_config.ENV_URL_VAR, ""),
         os.environ.get(_config.CLIENT_ID_VAR, ""),
@@ -107,9 +121,10 @@ class ScalekitClient:
 
     @classmethod
     def from_env(cls, **kwargs: object) -> ScalekitClient:
-        """Build a client from ``SCALEKIT_ENVIRONMENT_URL``, ``SCALEKIT_CLIENT_ID`` and
-        ``SCALEKIT_CLIENT_SECRET``; keyword arguments are passed to the constructor."""
-        env_url, client_id, client_secret = env_settings()
+        """Build a client from ``SCALEKIT_ENVIRONMENT_URL``, ``SCALEKIT_CLIENT_ID``,
+        ``SCALEKIT_CLIENT_SECRET`` and (optional) ``SCALEKIT_GRPC_TARGET``; keyword arguments
+        are passed to the constructor and win over the environment."""
+        env_url, client_id, client_secret = env_settings(kwargs)
         return cls(env_url, client_id, client_secret, **kwargs)  # type: ignore[arg-type]
 
     @property
@@ -130,6 +145,44 @@ class ScalekitClient:
     def stubs(self) -> Stubs:
         """The generated stub of each service, bound to the pipeline channel."""
         return Stubs(self._channel)
+
+    # Service modules (and their generated stubs) load on first use, keeping import and
+    # construction cheap for programs that only use a few services.
+
+    @cached_property
+    def tokens(self) -> TokensService:
+        """API tokens: create, validate, list, update, invalidate."""
+        from scalekit_grpc.services.tokens import TokensService
+
+        return TokensService(self._channel)
+
+    @cached_property
+    def domains(self) -> DomainsService:
+        """Organization domains."""
+        from scalekit_grpc.services.domains import DomainsService
+
+        return DomainsService(self._channel)
+
+    @cached_property
+    def connections(self) -> ConnectionsService:
+        """SSO and app connections, organization- and environment-level."""
+        from scalekit_grpc.services.connections import ConnectionsService
+
+        return ConnectionsService(self._channel)
+
+    @cached_property
+    def directories(self) -> DirectoriesService:
+        """Directory sync: directories, their users and groups."""
+        from scalekit_grpc.services.directories import DirectoriesService
+
+        return DirectoriesService(self._channel)
+
+    @cached_property
+    def sessions(self) -> SessionsService:
+        """User sessions."""
+        from scalekit_grpc.services.sessions import SessionsService
+
+        return SessionsService(self._channel)
 
     def close(self) -> None:
         """Close the channel. Idempotent."""

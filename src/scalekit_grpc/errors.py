@@ -113,6 +113,14 @@ class TokenIdRequiredError(PreconditionError):
     """The API token id argument is empty."""
 
 
+class OriginRequiredError(PreconditionError):
+    """The origin argument is empty."""
+
+
+class ConnectionTestRequestIdRequiredError(PreconditionError):
+    """The connection test request id argument is empty."""
+
+
 class WebhookSecretRequiredError(PreconditionError):
     """The webhook secret argument is empty."""
 
@@ -223,8 +231,28 @@ class WebhookTimestampError(WebhookVerificationError):
     """The timestamp header is not an integer within the tolerance."""
 
 
+class WebhookTimestampTooOldError(WebhookTimestampError):
+    """The timestamp is further in the past than the tolerance allows."""
+
+
+class WebhookTimestampTooNewError(WebhookTimestampError):
+    """The timestamp is further in the future than the tolerance allows."""
+
+
+class InvalidWebhookHeaderError(WebhookVerificationError):
+    """A webhook header is malformed: a ``.`` in the id, too long, or conflicting copies."""
+
+
 class InvalidWebhookSignatureError(WebhookVerificationError):
     """No ``v1`` signature in the header matches the payload."""
+
+
+class WebhookPayloadError(WebhookVerificationError):
+    """The payload is neither bytes nor a str that can be encoded as UTF-8."""
+
+
+class WebhookReplayError(WebhookVerificationError):
+    """The message id was already accepted within the replay window (opt-in replay detection)."""
 
 
 # --- API errors (failed RPCs) ---------------------------------------------------------------
@@ -488,7 +516,7 @@ def _find_error_info(status: status_pb2.Status | None) -> errdetails_pb2.ErrorIn
             if detail.Unpack(info):
                 return info
         except (DecodeError, RuntimeError, ValueError):
-            return None
+            continue  # a corrupt copy must not hide a good one further on
     return None
 
 
