@@ -7,8 +7,9 @@ pagers are async iterators. Create and use it inside one running event loop.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import grpc
 import grpc.aio
@@ -17,6 +18,7 @@ from scalekit_grpc import _config
 from scalekit_grpc._credentials import AsyncTokenSource
 from scalekit_grpc._pipeline import AsyncInvoker, AsyncPipelineChannel
 from scalekit_grpc._stubs import AsyncStubs
+from scalekit_grpc.auth import AsyncAuthFlows, AuthConfig
 from scalekit_grpc.client import env_settings
 
 if TYPE_CHECKING:
@@ -31,7 +33,7 @@ if TYPE_CHECKING:
     )
 
 
-class AsyncScalekitClient:
+class AsyncScalekitClient(AsyncAuthFlows):
     """An asyncio client for the Scalekit API over gRPC.
 
     Takes the same arguments as `ScalekitClient` (``interceptors`` are grpc.aio client
@@ -53,6 +55,8 @@ class AsyncScalekitClient:
         allow_insecure: bool = False,
         retry_unavailable: bool = False,
         http_timeout: float = _config.DEFAULT_TIMEOUT,
+        jwks_ttl: timedelta | None = None,
+        token_algorithms: Sequence[str] | None = None,
     ) -> None:
         self._config = _config.build_config(
             env_url,
@@ -83,6 +87,21 @@ class AsyncScalekitClient:
         self._tokens = AsyncTokenSource(self._config, http_timeout=http_timeout)
         self._channel = AsyncPipelineChannel(channel, AsyncInvoker(self._config, self._tokens))
         self._closed = False
+        auth_tuning: dict[str, Any] = {}
+        if jwks_ttl is not None:
+            auth_tuning["jwks_ttl"] = jwks_ttl
+        if token_algorithms is not None:
+            auth_tuning["algorithms"] = tuple(token_algorithms)
+        self._init_auth(
+            AuthConfig(
+                env_url=self._config.env_url,
+                client_id=self._config.client_id,
+                client_secret=self._config.client_secret,
+                http_timeout=http_timeout,
+                allow_insecure=allow_insecure,
+                **auth_tuning,
+            )
+        )
 
     @classmethod
     def from_env(cls, **kwargs: object) -> AsyncScalekitClient:

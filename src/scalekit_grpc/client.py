@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,7 @@ from scalekit_grpc import _config
 from scalekit_grpc._credentials import TokenSource
 from scalekit_grpc._pipeline import Invoker, PipelineChannel
 from scalekit_grpc._stubs import Stubs
+from scalekit_grpc.auth import AuthConfig, AuthFlows
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -45,7 +47,7 @@ def env_settings(kwargs: dict[str, object]) -> tuple[str, str, str | None]:
     )
 
 
-class ScalekitClient:
+class ScalekitClient(AuthFlows):
     """A thread-safe client for the Scalekit API over gRPC.
 
     Args:
@@ -66,7 +68,15 @@ class ScalekitClient:
         retry_unavailable: Let gRPC retry UNAVAILABLE on read-only methods (up to 3 attempts,
             within the call's deadline). Off by default: by default nothing is retried except
             the one re-auth after UNAUTHENTICATED.
-        http_timeout: The timeout of each token-endpoint request, in seconds.
+        http_timeout: The timeout of each token-endpoint or JWKS request, in seconds.
+        jwks_ttl: How long a fetched JWKS is used before it is refreshed (default 5 min).
+        token_algorithms: The JWS algorithms accepted when validating tokens (default
+            ``("RS256",)``; asymmetric algorithms only).
+
+    Besides the services (``client.domains`` ...), the client carries the authentication
+    helpers of `AuthFlows`: ``validate_token``, ``validate_access_token``,
+    ``get_access_token_claims``, ``get_authorization_url``, ``authenticate_with_code``,
+    ``refresh_access_token``, ``get_logout_url``, ``verify_webhook_payload`` and the rest.
 
     Raises:
         EnvironmentUrlRequiredError: ``env_url`` is empty or not http(s).
@@ -89,6 +99,8 @@ class ScalekitClient:
         allow_insecure: bool = False,
         retry_unavailable: bool = False,
         http_timeout: float = _config.DEFAULT_TIMEOUT,
+        jwks_ttl: timedelta | None = None,
+        token_algorithms: Sequence[str] | None = None,
     ) -> None:
         self._config = _config.build_config(
             env_url,
@@ -118,6 +130,21 @@ class ScalekitClient:
         self._tokens = TokenSource(self._config, http_timeout=http_timeout)
         self._channel = PipelineChannel(channel, Invoker(self._config, self._tokens))
         self._closed = False
+        auth_tuning: dict[str, Any] = {}
+        if jwks_ttl is not None:
+            auth_tuning["jwks_ttl"] = jwks_ttl
+        if token_algorithms is not None:
+            auth_tuning["algorithms"] = tuple(token_algorithms)
+        self._init_auth(
+            AuthConfig(
+                env_url=self._config.env_url,
+                client_id=self._config.client_id,
+                client_secret=self._config.client_secret,
+                http_timeout=http_timeout,
+                allow_insecure=allow_insecure,
+                **auth_tuning,
+            )
+        )
 
     @classmethod
     def from_env(cls, **kwargs: object) -> ScalekitClient:

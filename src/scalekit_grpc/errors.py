@@ -125,6 +125,10 @@ class WebhookSecretRequiredError(PreconditionError):
     """The webhook secret argument is empty."""
 
 
+class ClientClosedError(ScalekitError, RuntimeError):
+    """The client was closed; calls made after ``close()`` fail before any I/O."""
+
+
 # --- Token endpoint (OAuth over HTTP) -------------------------------------------------------
 
 
