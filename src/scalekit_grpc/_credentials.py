@@ -12,6 +12,10 @@ a waiter that gives up or is cancelled never cancels the fetch for the others.
 
 Compare-and-refresh: after a 401 the pipeline asks for a token *other than the rejected one*; if
 another caller already replaced it, no new request is made (20 concurrent 401s -> 1 fetch).
+
+Failure backoff: a failed token request is remembered for `FAILURE_BACKOFF` seconds. Callers that
+need a token in that window get a copy of its error at once, and no background refresh starts, so
+a failing token endpoint sees at most one request per window however busy the client is.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from scalekit_grpc.errors import ClientSecretRequiredError, DeadlineExceededErro
 
 _log = logging.getLogger("scalekit_grpc.credentials")
 _MAX_REFRESH_MARGIN = 60.0
+FAILURE_BACKOFF = 1.0
 
 Clock = Callable[[], float]
 
@@ -57,6 +62,12 @@ def _token_from(response: TokenResponse, config: ClientConfig, sent_at: float) -
     )
 
 
+def _time_left(deadline: float | None) -> float | None:
+    """Seconds until a call's deadline. Deadlines are on `time.monotonic`, never on the
+    (injectable) token clock, which only measures token lifetimes."""
+    return None if deadline is None else max(0.0, deadline - time.monotonic())
+
+
 def _timeout_error() -> DeadlineExceededError:
     return DeadlineExceededError("deadline exceeded while waiting for an access token")
 
@@ -69,6 +80,8 @@ class _TokenCacheBase:
         self._http_timeout = http_timeout
         self._clock = clock
         self._token: AccessToken | None = None
+        self._failure: Exception | None = None
+        self._failed_at = 0.0
         self.fetch_count = 0
 
     def _usable(
@@ -101,6 +114,19 @@ class _TokenCacheBase:
         _log.debug("fetched an access token (expires_in=%ss)", response.expires_in)
         return _token_from(response, self._config, sent_at)
 
+    def _recent_failure(self) -> Exception | None:
+        """The last fetch's error while it is inside its backoff window, else None."""
+        if self._failure is not None and self._clock() < self._failed_at + FAILURE_BACKOFF:
+            return self._failure
+        return None
+
+    def _settle(self, token: AccessToken | None, error: BaseException | None) -> None:
+        """Record a finished fetch: the new token, or the failure to back off from."""
+        if token is not None:
+            self._token, self._failure = token, None
+        elif isinstance(error, Exception):
+            self._failure, self._failed_at = error, self._clock()
+
     def invalidate(self) -> None:
         """Drop the cached token (the next call fetches a new one)."""
         self._token = None
@@ -118,8 +144,8 @@ class _Flight:
         self._token, self._error = token, error
         self._done.set()
 
-    def wait(self, deadline: float | None, clock: Clock) -> AccessToken:
-        timeout = None if deadline is None else max(0.0, deadline - clock())
+    def wait(self, deadline: float | None) -> AccessToken:
+        timeout = _time_left(deadline)
         if not self._done.wait(timeout):
             raise _timeout_error()
         if self._error is not None:
@@ -153,7 +179,7 @@ class TokenSource(_TokenCacheBase):
             if refresh:
                 self._join(token)
             return token
-        return self._join(rejected or observed).wait(deadline, self._clock)
+        return self._join(rejected or observed).wait(deadline)
 
     def _join(self, seen: AccessToken | None) -> _Flight:
         with self._mutex:
@@ -164,6 +190,11 @@ class TokenSource(_TokenCacheBase):
                 # Another caller replaced the token after we looked: use theirs.
                 done = _Flight()
                 done.finish(current, None)
+                return done
+            failure = self._recent_failure()
+            if failure is not None:
+                done = _Flight()
+                done.finish(None, failure)
                 return done
             flight = self._flight = _Flight()
         worker = threading.Thread(
@@ -177,11 +208,12 @@ class TokenSource(_TokenCacheBase):
             token = self._fetch()
         except BaseException as exc:  # handed to every waiter, never lost
             with self._mutex:
+                self._settle(None, exc)
                 self._flight = None
             flight.finish(None, exc)
         else:
             with self._mutex:
-                self._token = token
+                self._settle(token, None)
                 self._flight = None
             flight.finish(token, None)
 
@@ -193,7 +225,7 @@ class AsyncTokenSource(_TokenCacheBase):
         self, config: ClientConfig, *, http_timeout: float, clock: Clock = time.monotonic
     ) -> None:
         super().__init__(config, http_timeout=http_timeout, clock=clock)
-        self._flight: asyncio.Task[AccessToken] | None = None
+        self._flight: asyncio.Future[AccessToken] | None = None
 
     async def get(self, deadline: float | None, rejected: AccessToken | None = None) -> AccessToken:
         """The asyncio twin of `TokenSource.get`."""
@@ -204,15 +236,15 @@ class AsyncTokenSource(_TokenCacheBase):
                 self._join(token)
             return token
         flight = self._join(rejected or observed)
-        timeout = None if deadline is None else max(0.0, deadline - self._clock())
+        timeout = _time_left(deadline)
         try:
             return await asyncio.wait_for(asyncio.shield(flight), timeout)
-        except TimeoutError:
+        except (TimeoutError, asyncio.TimeoutError):  # distinct classes before Python 3.11
             raise _timeout_error() from None
         except Exception as exc:
             raise copy.copy(exc) from None
 
-    def _join(self, seen: AccessToken | None) -> asyncio.Task[AccessToken]:
+    def _join(self, seen: AccessToken | None) -> asyncio.Future[AccessToken]:
         # No lock needed: between awaits only one task runs on the loop.
         if self._flight is not None and not self._flight.done():
             return self._flight
@@ -221,7 +253,13 @@ class AsyncTokenSource(_TokenCacheBase):
         if current is not None and current is not seen:
             done: asyncio.Future[AccessToken] = loop.create_future()
             done.set_result(current)
-            return done  # type: ignore[return-value]
+            return done
+        failure = self._recent_failure()
+        if failure is not None:
+            failed: asyncio.Future[AccessToken] = loop.create_future()
+            failed.set_exception(copy.copy(failure))
+            failed.add_done_callback(_consume_outcome)  # a background caller ignores it
+            return failed
         flight = loop.create_task(self._run(), name="scalekit-token-fetch")
         # Retrieve the outcome even when no waiter is left (a background refresh).
         flight.add_done_callback(_consume_outcome)
@@ -231,10 +269,14 @@ class AsyncTokenSource(_TokenCacheBase):
     async def _run(self) -> AccessToken:
         try:
             token = await asyncio.to_thread(self._fetch)
+        except Exception as exc:
+            self._settle(None, exc)
+            raise
+        else:
+            self._settle(token, None)
+            return token
         finally:
             self._flight = None
-        self._token = token
-        return token
 
 
 def _consume_outcome(task: asyncio.Future[AccessToken]) -> None:

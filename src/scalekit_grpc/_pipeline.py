@@ -10,7 +10,9 @@ Per call, in this order:
 
 1. ``timeout``: `DEFAULT` means the client's default (10 s), ``None`` no deadline, a number that
    many seconds. It becomes one monotonic deadline for the whole call: the token wait, the first
-   attempt, the refresh after a 401 and the resend all share it.
+   attempt, the refresh after a 401 and the resend all share it. A deadline already past (a
+   timeout of zero or less) raises `DeadlineExceededError` before any I/O; NaN and infinity are
+   refused (``None`` is the way to say "no deadline").
 2. Metadata: ``authorization`` plus the static ``x-api-version``/``x-sdk-version`` pairs, built
    once per token, then the caller's metadata appended.
 3. Re-auth: only on UNAUTHENTICATED and only once; the refresh asks for a token other than the
@@ -23,6 +25,7 @@ Per call, in this order:
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -34,6 +37,7 @@ from scalekit_grpc._config import ClientConfig
 from scalekit_grpc._credentials import AccessToken, AsyncTokenSource, TokenSource
 from scalekit_grpc._types import DEFAULT, Metadata, Timeout
 from scalekit_grpc.errors import (
+    ClientClosedError,
     ClientSecretRequiredError,
     DeadlineExceededError,
     translate_rpc_error,
@@ -45,10 +49,20 @@ _STREAMING_UNSUPPORTED = "the Scalekit v1 services are unary; streaming RPCs are
 
 
 def _deadline(timeout: Timeout, default: float | None) -> float | None:
+    """The call's monotonic deadline; a timeout of zero or less is already past.
+
+    Raises:
+        TypeError: ``timeout`` is not a number, None or `DEFAULT`.
+        ValueError: ``timeout`` is NaN or infinite (``None`` means no deadline).
+    """
     if timeout is DEFAULT:
         timeout = default
     if timeout is None:
         return None
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float):
+        raise TypeError("timeout must be a number of seconds, None or DEFAULT")
+    if not math.isfinite(timeout):
+        raise ValueError("timeout must be a finite number of seconds; pass None for no deadline")
     return time.monotonic() + float(timeout)
 
 
@@ -68,8 +82,11 @@ def _metadata(token: AccessToken, extra: Metadata | None) -> tuple[tuple[str, st
 class _InvokerBase:
     def __init__(self, config: ClientConfig) -> None:
         self._config = config
+        self.closed = False
 
-    def _check_secret(self) -> None:
+    def _check_usable(self) -> None:
+        if self.closed:
+            raise ClientClosedError("the client is closed")
         if self._config.client_secret is None:
             raise ClientSecretRequiredError(
                 "a client secret is required for management RPCs; construct the client with one"
@@ -91,8 +108,9 @@ class Invoker(_InvokerBase):
         metadata: Metadata | None,
         options: dict[str, Any],
     ) -> Any:
-        self._check_secret()
+        self._check_usable()
         deadline = _deadline(timeout, self._config.timeout)
+        _remaining(deadline)  # an already-past deadline fails here, before any I/O
         token = self.tokens.get(deadline)
         try:
             return rpc(
@@ -132,8 +150,9 @@ class AsyncInvoker(_InvokerBase):
         metadata: Metadata | None,
         options: dict[str, Any],
     ) -> Any:
-        self._check_secret()
+        self._check_usable()
         deadline = _deadline(timeout, self._config.timeout)
+        _remaining(deadline)  # an already-past deadline fails here, before any I/O
         token = await self.tokens.get(deadline)
         try:
             return await rpc(
@@ -271,6 +290,7 @@ class PipelineChannel(grpc.Channel):
         self._channel.unsubscribe(callback)
 
     def close(self) -> None:
+        self._invoker.closed = True
         self._channel.close()
 
     def __enter__(self) -> PipelineChannel:
@@ -321,6 +341,7 @@ class AsyncPipelineChannel(grpc.aio.Channel):
         await self._channel.channel_ready()
 
     async def close(self, grace: float | None = None) -> None:
+        self._invoker.closed = True
         await self._channel.close(grace)
 
     async def __aenter__(self) -> AsyncPipelineChannel:

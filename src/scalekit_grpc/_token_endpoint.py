@@ -7,6 +7,8 @@ the form never reach an exception message, even when the server echoes them back
 
 from __future__ import annotations
 
+import json
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -40,10 +42,22 @@ class TokenResponse:
         return f"TokenResponse(expires_in={self.expires_in}, token_type={self.token_type!r})"
 
 
+def _encodings(secret: str) -> set[str]:
+    """The secret as an error body may echo it: raw, form/URL-encoded or JSON-escaped."""
+    return {
+        secret,
+        urllib.parse.quote_plus(secret),
+        urllib.parse.quote(secret, safe=""),
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+    }
+
+
 def _scrub(text: str, secrets: list[str]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
+    needles = {form for secret in secrets if secret for form in _encodings(secret)}
+    # Longest first, so that no replacement leaves part of a longer encoding behind.
+    for needle in sorted(needles, key=len, reverse=True):
+        text = text.replace(needle, "***")
     return text
 
 
@@ -62,7 +76,9 @@ def post_token_request(
 
     Raises:
         AuthenticationError: transport failure (``status_code`` None), a non-2xx reply (with
-            the status and a scrubbed body of at most 8 KiB), or a 2xx reply that is not JSON.
+            the status and a body of at most 8 KiB with the secrets scrubbed, also in their
+            URL-encoded and JSON-escaped forms), or a 2xx reply that is not a JSON object
+            (without its body, which may hold a token).
         AuthenticationResponseMissingAccessTokenError: a 2xx reply without ``access_token``.
     """
     secrets = [form[name] for name in secret_fields if form.get(name)]
@@ -71,7 +87,8 @@ def post_token_request(
         response = _http.request("POST", url, form=form, timeout=timeout)
     except _http.HttpTransportError as exc:
         raise AuthenticationError(f"token request failed: {exc}") from None
-    body = _scrub(response.text()[:_MAX_ERROR_BODY], secrets)
+    # Scrub first: a secret cut in two by the truncation would escape the scrubbing.
+    body = _scrub(response.text(), secrets)[:_MAX_ERROR_BODY]
     if not response.ok:
         raise AuthenticationError(
             f"authentication failed: HTTP {response.status}",
@@ -80,10 +97,10 @@ def post_token_request(
         )
     payload = response.json_object()
     if payload is None:
+        # No body: a 2xx reply from this endpoint may hold a token even when it is garbled.
         raise AuthenticationError(
             f"authentication failed: HTTP {response.status} with a body that is not a JSON object",
             status_code=response.status,
-            body=body,
         )
     access_token = payload.get("access_token")
     if not isinstance(access_token, str) or not access_token:
