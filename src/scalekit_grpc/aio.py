@@ -9,16 +9,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import grpc
 import grpc.aio
 
-from scalekit_grpc import _config
+from scalekit_grpc import _config, _settings
 from scalekit_grpc._credentials import AsyncTokenSource
 from scalekit_grpc._pipeline import AsyncInvoker, AsyncPipelineChannel
 from scalekit_grpc._stubs import AsyncStubs
-from scalekit_grpc.auth import AsyncAuthFlows, AuthConfig
+from scalekit_grpc.auth import AsyncAuthFlows
 from scalekit_grpc.client import env_settings
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ class AsyncScalekitClient(AsyncAuthFlows):
         jwks_ttl: timedelta | None = None,
         token_algorithms: Sequence[str] | None = None,
     ) -> None:
-        self._config = _config.build_config(
+        settings = _settings.resolve(
             env_url,
             client_id,
             client_secret,
@@ -67,12 +67,14 @@ class AsyncScalekitClient(AsyncAuthFlows):
             grpc_target=grpc_target,
             secure=channel_credentials is not None,
             allow_insecure=allow_insecure,
+            channel_options=channel_options,
+            retry_unavailable=retry_unavailable,
+            http_timeout=http_timeout,
+            jwks_ttl=jwks_ttl,
+            token_algorithms=token_algorithms,
         )
-        http_timeout = _config.validate_timeout(http_timeout, "http_timeout") or 0.0
-        options = _config.channel_options(
-            self._config, channel_options, retry_unavailable=retry_unavailable
-        )
-        channel: grpc.aio.Channel
+        self._config = settings.config
+        options = settings.channel_options
         if self._config.use_tls:
             channel = grpc.aio.secure_channel(
                 self._config.grpc_target,
@@ -84,24 +86,10 @@ class AsyncScalekitClient(AsyncAuthFlows):
             channel = grpc.aio.insecure_channel(
                 self._config.grpc_target, options=options, interceptors=interceptors or None
             )
-        self._tokens = AsyncTokenSource(self._config, http_timeout=http_timeout)
+        self._tokens = AsyncTokenSource(self._config, http_timeout=settings.http_timeout)
         self._channel = AsyncPipelineChannel(channel, AsyncInvoker(self._config, self._tokens))
         self._closed = False
-        auth_tuning: dict[str, Any] = {}
-        if jwks_ttl is not None:
-            auth_tuning["jwks_ttl"] = jwks_ttl
-        if token_algorithms is not None:
-            auth_tuning["algorithms"] = tuple(token_algorithms)
-        self._init_auth(
-            AuthConfig(
-                env_url=self._config.env_url,
-                client_id=self._config.client_id,
-                client_secret=self._config.client_secret,
-                http_timeout=http_timeout,
-                allow_insecure=allow_insecure,
-                **auth_tuning,
-            )
-        )
+        self._init_auth(settings.auth)
 
     @classmethod
     def from_env(cls, **kwargs: object) -> AsyncScalekitClient:

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 import grpc
 
-from scalekit_grpc import _config
+from scalekit_grpc import _config, _settings
 from scalekit_grpc._credentials import TokenSource
 from scalekit_grpc._pipeline import Invoker, PipelineChannel
 from scalekit_grpc._stubs import Stubs
-from scalekit_grpc.auth import AuthConfig, AuthFlows
+from scalekit_grpc.auth import AuthFlows
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -102,7 +102,7 @@ class ScalekitClient(AuthFlows):
         jwks_ttl: timedelta | None = None,
         token_algorithms: Sequence[str] | None = None,
     ) -> None:
-        self._config = _config.build_config(
+        settings = _settings.resolve(
             env_url,
             client_id,
             client_secret,
@@ -111,11 +111,14 @@ class ScalekitClient(AuthFlows):
             grpc_target=grpc_target,
             secure=channel_credentials is not None,
             allow_insecure=allow_insecure,
+            channel_options=channel_options,
+            retry_unavailable=retry_unavailable,
+            http_timeout=http_timeout,
+            jwks_ttl=jwks_ttl,
+            token_algorithms=token_algorithms,
         )
-        http_timeout = _config.validate_timeout(http_timeout, "http_timeout") or 0.0
-        options = _config.channel_options(
-            self._config, channel_options, retry_unavailable=retry_unavailable
-        )
+        self._config = settings.config
+        options = settings.channel_options
         if self._config.use_tls:
             channel = grpc.secure_channel(
                 self._config.grpc_target,
@@ -124,27 +127,12 @@ class ScalekitClient(AuthFlows):
             )
         else:
             channel = grpc.insecure_channel(self._config.grpc_target, options=options)
-        self._raw_channel = channel
         if interceptors:
             channel = grpc.intercept_channel(channel, *interceptors)
-        self._tokens = TokenSource(self._config, http_timeout=http_timeout)
+        self._tokens = TokenSource(self._config, http_timeout=settings.http_timeout)
         self._channel = PipelineChannel(channel, Invoker(self._config, self._tokens))
         self._closed = False
-        auth_tuning: dict[str, Any] = {}
-        if jwks_ttl is not None:
-            auth_tuning["jwks_ttl"] = jwks_ttl
-        if token_algorithms is not None:
-            auth_tuning["algorithms"] = tuple(token_algorithms)
-        self._init_auth(
-            AuthConfig(
-                env_url=self._config.env_url,
-                client_id=self._config.client_id,
-                client_secret=self._config.client_secret,
-                http_timeout=http_timeout,
-                allow_insecure=allow_insecure,
-                **auth_tuning,
-            )
-        )
+        self._init_auth(settings.auth)
 
     @classmethod
     def from_env(cls, **kwargs: object) -> ScalekitClient:
