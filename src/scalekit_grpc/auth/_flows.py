@@ -11,15 +11,14 @@ the same blocking HTTP functions in worker threads and awaits the shared JWKS fe
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scalekit_grpc._token_endpoint import TokenResponse, post_token_request
 from scalekit_grpc._types import Secret
 from scalekit_grpc.auth import _oauth, _webhooks
-from scalekit_grpc.auth._jwks import JwksCache, JwksKey
-from scalekit_grpc.auth._jwt import ParsedToken, TokenKind, TokenValidator, VerifiedToken
 from scalekit_grpc.auth._models import (
     AccessTokenClaims,
     AuthConfig,
@@ -30,12 +29,20 @@ from scalekit_grpc.auth._models import (
     IdpInitiatedLoginClaims,
     LogoutUrlOptions,
     RefreshTokenResponse,
+    TokenKind,
     TokenValidationOptions,
 )
 from scalekit_grpc.auth._webhooks import DEFAULT_TOLERANCE, WebhookReplayCache
 from scalekit_grpc.errors import ClientSecretRequiredError, TokenValidationError
 
+if TYPE_CHECKING:
+    from scalekit_grpc.auth._jwks import JwksCache, JwksKey
+    from scalekit_grpc.auth._jwt import ParsedToken, TokenValidator, VerifiedToken
+
 _DEFAULT_OPTIONS = TokenValidationOptions()
+# Guards the one-time construction of a client's validator and key cache.
+_BUILD_LOCK = threading.Lock()
+_LAZY_STATE = frozenset({"_auth_validator", "_auth_jwks"})
 
 
 def _options(options: TokenValidationOptions | None) -> TokenValidationOptions:
@@ -61,13 +68,33 @@ class _AuthBase:
         if not isinstance(config, AuthConfig):
             raise TypeError("config must be an AuthConfig")
         self._auth_config = config
-        self._auth_validator = TokenValidator(
+
+    def __getattr__(self, name: str) -> Any:
+        # The validator and the key cache (and with them pyjwt and cryptography) are built on
+        # first use, so that a client that never validates a token never loads them. Once
+        # built they are plain attributes and this method is not consulted again.
+        if name not in _LAZY_STATE or "_auth_config" not in self.__dict__:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        with _BUILD_LOCK:
+            if name not in self.__dict__:
+                self._auth_build()
+        return self.__dict__[name]
+
+    def _auth_build(self) -> None:
+        from scalekit_grpc.auth._jwks import JwksCache
+        from scalekit_grpc.auth._jwt import TokenValidator
+
+        config = self._auth_config
+        validator = TokenValidator(
             algorithms=config.algorithms,
             issuer=config.expected_issuer,
             client_id=config.client_id,
             clock=config.clock,
             cache_size=config.token_cache_size,
         )
+        if "_auth_jwks" in self.__dict__:  # set explicitly (two front-ends sharing one cache)
+            self._auth_validator = validator
+            return
         self._auth_jwks = JwksCache(
             f"{config.env_url}/keys",
             algorithms=config.algorithms,
@@ -77,8 +104,9 @@ class _AuthBase:
             failure_backoff=config.jwks_failure_backoff.total_seconds(),
             http_timeout=config.http_timeout,
             clock=config.clock,
-            on_change=self._auth_validator.cache.clear,
+            on_change=validator.cache.clear,
         )
+        self._auth_validator = validator
 
     def __repr__(self) -> str:
         config = self._auth_config

@@ -21,7 +21,6 @@ exception chain carries token material. Messages never contain the token.
 from __future__ import annotations
 
 import base64
-import enum
 import hashlib
 import hmac
 import json
@@ -34,7 +33,7 @@ from typing import Any
 
 from jwt.algorithms import Algorithm, get_default_algorithms
 
-from scalekit_grpc.auth._models import SUPPORTED_ALGORITHMS, TokenValidationOptions
+from scalekit_grpc.auth._models import SUPPORTED_ALGORITHMS, TokenKind, TokenValidationOptions
 from scalekit_grpc.errors import (
     ImmatureTokenError,
     InvalidAlgorithmError,
@@ -74,19 +73,6 @@ _ID_TOKEN_CLAIMS = ("at_hash", "c_hash", "nonce")
 ALGORITHMS: Mapping[str, Algorithm] = {
     name: alg for name, alg in get_default_algorithms().items() if name in SUPPORTED_ALGORITHMS
 }
-
-
-class TokenKind(enum.Enum):
-    """Which rules beyond the common ones a token must satisfy."""
-
-    ANY = "any"
-    """No kind check (``validate_token``, IdP-initiated login tokens)."""
-    ACCESS = "access"
-    """An access token: no ID-token claims (``at_hash``, ``c_hash``, ``nonce``), ``typ`` absent
-    or JWT/at+jwt."""
-    ID = "id"
-    """An OIDC ID token: ``aud`` contains the client id, ``azp`` (if any) is the client id and
-    required with several audiences, no ``client_id`` claim, ``typ`` not at+jwt."""
 
 
 class _DuplicateKeyError(ValueError):

@@ -7,6 +7,7 @@ can trust them. Results are frozen dataclasses; fields holding tokens are left o
 
 from __future__ import annotations
 
+import enum
 import math
 import re
 import time
@@ -439,3 +440,16 @@ class ClientTokenResponse:
     expires_in: int
     token_type: str = "Bearer"
     scope: str = ""
+
+
+class TokenKind(enum.Enum):
+    """Which rules beyond the common ones a token must satisfy."""
+
+    ANY = "any"
+    """No kind check (``validate_token``, IdP-initiated login tokens)."""
+    ACCESS = "access"
+    """An access token: no ID-token claims (``at_hash``, ``c_hash``, ``nonce``), ``typ`` absent
+    or JWT/at+jwt."""
+    ID = "id"
+    """An OIDC ID token: ``aud`` contains the client id, ``azp`` (if any) is the client id and
+    required with several audiences, no ``client_id`` claim, ``typ`` not at+jwt."""

@@ -14,7 +14,6 @@ from typing import Any
 
 from scalekit_grpc._token_endpoint import TokenResponse
 from scalekit_grpc._types import Secret
-from scalekit_grpc.auth._jwt import granted_scopes
 from scalekit_grpc.auth._models import (
     PKCE_VERIFIER_RE,
     AccessTokenClaims,
@@ -278,7 +277,7 @@ def access_token_claims(claims: dict[str, Any]) -> AccessTokenClaims:
         session_id=_str(claims, "sid"),
         roles=_strs(claims.get("roles")),
         permissions=_strs(claims.get("permissions")),
-        scopes=granted_scopes(claims) or (),
+        scopes=_granted_scopes(claims) or (),
         claims=MappingProxyType(claims),
     )
 
@@ -391,3 +390,11 @@ def client_token_response(response: TokenResponse) -> ClientTokenResponse:
         token_type=response.token_type,
         scope=response.scope,
     )
+
+
+def _granted_scopes(claims: Mapping[str, Any]) -> tuple[str, ...] | None:
+    # Imported here: _jwt pulls in pyjwt and cryptography, which URL building and form
+    # handling do not need.
+    from scalekit_grpc.auth._jwt import granted_scopes
+
+    return granted_scopes(claims)
