@@ -5,6 +5,7 @@ Everything here is I/O-free and shared by the sync and asyncio clients.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import math
@@ -33,6 +34,14 @@ CLIENT_SECRET_VAR = "SCALEKIT_CLIENT_SECRET"
 GRPC_TARGET_VAR = "SCALEKIT_GRPC_TARGET"
 
 ChannelOptions = Sequence[tuple[str, object]]
+
+# A failed RPC's message and ErrorInfo travel in the trailers. Under gRPC's default receive
+# limits (8 KiB soft, 16 KiB hard, with random rejection between the two) a server error with a
+# long message or large details reaches the caller as a client-made RESOURCE_EXHAUSTED ("received
+# metadata size exceeds ...") instead of its own status, and not even consistently. One limit for
+# both keeps the server's status, deterministically, up to 1 MiB; `ApiError` truncates the
+# message it keeps to 8 KiB.
+MAX_METADATA_BYTES = 1024 * 1024
 
 # Read-only RPCs that the optional UNAVAILABLE retry policy may resend: resending them changes
 # nothing on the server. Writes are never retried automatically.
@@ -65,6 +74,7 @@ class InsecureTransportError(ScalekitError, ValueError):
     """A plaintext channel to a non-loopback host was requested without ``allow_insecure``."""
 
 
+@functools.cache
 def user_agent() -> str:
     """``scalekit-grpc/<ver> python/<ver> grpc/<ver> (<os>; <arch>)``."""
     python = ".".join(str(part) for part in sys.version_info[:3])
@@ -75,6 +85,7 @@ def user_agent() -> str:
     )
 
 
+@functools.lru_cache(maxsize=256)
 def is_loopback(host: str) -> bool:
     host = host.strip("[]").lower()
     if host == "localhost" or host.endswith(".localhost"):
@@ -193,8 +204,13 @@ def build_config(
 def channel_options(
     config: ClientConfig, extra: ChannelOptions, *, retry_unavailable: bool
 ) -> list[tuple[str, object]]:
-    """Channel arguments: our user agent first, optional retry policy, then the caller's own."""
-    options: list[tuple[str, object]] = [("grpc.primary_user_agent", config.user_agent)]
+    """Channel arguments: our user agent and metadata limits first, optional retry policy, then
+    the caller's own (which win: gRPC keeps the last value of a repeated argument)."""
+    options: list[tuple[str, object]] = [
+        ("grpc.primary_user_agent", config.user_agent),
+        ("grpc.max_metadata_size", MAX_METADATA_BYTES),
+        ("grpc.absolute_max_metadata_size", MAX_METADATA_BYTES),
+    ]
     if retry_unavailable:
         options.append(("grpc.service_config", retry_service_config()))
     options.extend(extra)
