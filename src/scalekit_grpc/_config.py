@@ -35,6 +35,9 @@ GRPC_TARGET_VAR = "SCALEKIT_GRPC_TARGET"
 
 ChannelOptions = Sequence[tuple[str, object]]
 
+# Beyond about three years gRPC's deadline arithmetic overflows; nobody means such a timeout.
+MAX_TIMEOUT = 1e8
+
 # A failed RPC's message and ErrorInfo travel in the trailers. Under gRPC's default receive
 # limits (8 KiB soft, 16 KiB hard, with random rejection between the two) a server error with a
 # long message or large details reaches the caller as a client-made RESOURCE_EXHAUSTED ("received
@@ -140,8 +143,10 @@ def validate_timeout(timeout: float | None, name: str = "timeout") -> float | No
         return None
     if isinstance(timeout, bool) or not isinstance(timeout, int | float):
         raise TypeError(f"{name} must be a number of seconds or None")
-    if not math.isfinite(timeout) or timeout <= 0:
-        raise ValueError(f"{name} must be a positive, finite number of seconds or None")
+    if not math.isfinite(timeout) or not 0 < timeout <= MAX_TIMEOUT:
+        raise ValueError(
+            f"{name} must be a positive number of seconds up to {MAX_TIMEOUT:.0e}, or None"
+        )
     return float(timeout)
 
 

@@ -8,10 +8,12 @@ runs it in a worker thread (`asyncio.to_thread`); these calls are rare (token re
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
+import socket
 import ssl
-import time
+import threading
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -74,39 +76,43 @@ def request(
     """
     if timeout <= 0:
         raise HttpTransportError("no time left for the HTTP request")
-    deadline = time.monotonic() + timeout
     parts = urllib.parse.urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        raise HttpTransportError("the URL has an invalid port") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise HttpTransportError(f"unsupported URL scheme {parts.scheme!r}")
+    host = parts.hostname
+    # http.client parses "host:port" out of a bare IPv6 address unless the port is explicit.
+    port = port or (443 if parts.scheme == "https" else 80)
     path = parts.path or "/"
     if parts.query:
         path = f"{path}?{parts.query}"
     conn: http.client.HTTPConnection
     if parts.scheme == "https":
-        conn = http.client.HTTPSConnection(
-            parts.hostname, parts.port, timeout=timeout, context=_ssl_context()
-        )
+        conn = http.client.HTTPSConnection(host, port, timeout=timeout, context=_ssl_context())
     else:
-        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+        conn = http.client.HTTPConnection(host, port, timeout=timeout)
     body = urllib.parse.urlencode(form).encode() if form is not None else None
     all_headers = {"Accept": "application/json", "Connection": "close", **(headers or {})}
     if body is not None:
         all_headers["Content-Type"] = "application/x-www-form-urlencoded"
+    # Socket timeouts bound each recv, not the exchange: a server dripping one byte at a time
+    # would reset them forever. The watchdog shuts the socket down at the deadline instead.
+    watchdog = _Watchdog(conn, timeout)
     try:
         conn.request(method, path, body=body, headers=all_headers)
-        _set_remaining(conn, deadline)
         response = conn.getresponse()
         chunks: list[bytes] = []
         size = 0
-        while True:
-            _set_remaining(conn, deadline)
-            chunk = response.read(_CHUNK)
-            if not chunk:
-                break
+        while chunk := response.read(_CHUNK):
             size += len(chunk)
             if size > max_body:
                 raise HttpTransportError(f"response body larger than {max_body} bytes")
             chunks.append(chunk)
+        if watchdog.fired:
+            raise TimeoutError
         return HttpResponse(
             status=response.status,
             body=b"".join(chunks),
@@ -114,20 +120,33 @@ def request(
         )
     except HttpTransportError:
         raise
-    except TimeoutError as exc:
-        raise HttpTransportError(f"HTTP {method} to {parts.hostname} timed out") from exc
-    except (OSError, http.client.HTTPException) as exc:
-        raise HttpTransportError(
-            f"HTTP {method} to {parts.hostname} failed: {type(exc).__name__}"
-        ) from exc
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        # ValueError covers a URL path that is not ASCII (UnicodeEncodeError) and reads on a
+        # connection the watchdog has closed.
+        if watchdog.fired or isinstance(exc, TimeoutError):
+            raise HttpTransportError(f"HTTP {method} to {host} timed out") from None
+        raise HttpTransportError(f"HTTP {method} to {host} failed: {type(exc).__name__}") from exc
     finally:
+        watchdog.cancel()
         conn.close()
 
 
-def _set_remaining(conn: http.client.HTTPConnection, deadline: float) -> None:
-    """Shrink the socket timeout to what is left, so the exchange as a whole ends on time."""
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        raise TimeoutError
-    if conn.sock is not None:
-        conn.sock.settimeout(remaining)
+class _Watchdog:
+    """Shuts a connection's socket down once ``timeout`` seconds have passed."""
+
+    def __init__(self, conn: http.client.HTTPConnection, timeout: float) -> None:
+        self._conn = conn
+        self.fired = False
+        self._timer = threading.Timer(timeout, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _fire(self) -> None:
+        self.fired = True
+        sock = self._conn.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def cancel(self) -> None:
+        self._timer.cancel()

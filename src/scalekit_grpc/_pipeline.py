@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -33,7 +34,7 @@ from typing import Any
 import grpc
 import grpc.aio
 
-from scalekit_grpc._config import ClientConfig
+from scalekit_grpc._config import MAX_TIMEOUT, ClientConfig
 from scalekit_grpc._credentials import AccessToken, AsyncTokenSource, TokenSource
 from scalekit_grpc._types import DEFAULT, Metadata, Timeout
 from scalekit_grpc.errors import (
@@ -48,12 +49,22 @@ _UNAUTHENTICATED = grpc.StatusCode.UNAUTHENTICATED
 _STREAMING_UNSUPPORTED = "the Scalekit v1 services are unary; streaming RPCs are not supported"
 
 
+# ValidateToken answers UNAUTHENTICATED for the *API token* it was asked about, not for our
+# access token: re-authenticating there would throw away a good access token (and send a token
+# request) for every bogus API token someone presents. Expiry of our own token is handled by the
+# proactive refresh; the next call of any other method re-authenticates if it was revoked.
+NO_REAUTH_METHODS = frozenset({"/scalekit.v1.tokens.ApiTokenService/ValidateToken"})
+_METADATA_KEY = re.compile(r"[0-9a-z_.-]+\Z")
+_RESERVED_KEYS = frozenset({"authorization", "x-api-version", "x-sdk-version", "user-agent"})
+
+
 def _deadline(timeout: Timeout, default: float | None) -> float | None:
     """The call's monotonic deadline; a timeout of zero or less is already past.
 
     Raises:
         TypeError: ``timeout`` is not a number, None or `DEFAULT`.
-        ValueError: ``timeout`` is NaN or infinite (``None`` means no deadline).
+        ValueError: ``timeout`` is NaN, infinite or beyond `MAX_TIMEOUT` (``None`` means no
+            deadline).
     """
     if timeout is DEFAULT:
         timeout = default
@@ -61,8 +72,11 @@ def _deadline(timeout: Timeout, default: float | None) -> float | None:
         return None
     if isinstance(timeout, bool) or not isinstance(timeout, int | float):
         raise TypeError("timeout must be a number of seconds, None or DEFAULT")
-    if not math.isfinite(timeout):
-        raise ValueError("timeout must be a finite number of seconds; pass None for no deadline")
+    if not math.isfinite(timeout) or timeout > MAX_TIMEOUT:
+        raise ValueError(
+            f"timeout must be a finite number of seconds up to {MAX_TIMEOUT:.0e}; "
+            "pass None for no deadline"
+        )
     return time.monotonic() + float(timeout)
 
 
@@ -75,8 +89,47 @@ def _remaining(deadline: float | None) -> float | None:
     return remaining
 
 
-def _metadata(token: AccessToken, extra: Metadata | None) -> tuple[tuple[str, str | bytes], ...]:
-    return token.metadata if not extra else (*token.metadata, *extra)
+def caller_metadata(metadata: Metadata | None) -> tuple[tuple[str, str | bytes], ...]:
+    """The caller's metadata as a tuple of checked pairs (it is sent again on a resend).
+
+    Raises:
+        TypeError: not a sequence of (key, value) pairs, or a value of the wrong type.
+        ValueError: a key gRPC would refuse (or one the client sets itself), or a text value
+            with characters a header cannot carry. Values never appear in the message.
+    """
+    if not metadata:
+        return ()
+    if isinstance(metadata, str | bytes) or hasattr(metadata, "keys"):
+        raise TypeError("metadata must be a sequence of (key, value) pairs, not a mapping")
+    pairs: list[tuple[str, str | bytes]] = []
+    for pair in metadata:
+        if isinstance(pair, str | bytes) or len(pair) != 2:
+            raise TypeError("metadata must be a sequence of (key, value) pairs")
+        key, value = pair
+        if not isinstance(key, str) or not _METADATA_KEY.match(key) or key.startswith("grpc-"):
+            raise ValueError(
+                f"metadata key {key!r} is invalid: use lowercase ASCII letters, digits, "
+                "'-', '_' and '.', not starting with 'grpc-'"
+            )
+        if key in _RESERVED_KEYS:
+            raise ValueError(f"metadata key {key!r} is set by the client itself")
+        if key.endswith("-bin"):
+            if not isinstance(value, bytes):
+                raise TypeError(f"the value of binary metadata key {key!r} must be bytes")
+        elif not isinstance(value, str):
+            raise TypeError(f"the value of metadata key {key!r} must be a str")
+        elif not value.isascii() or not value.isprintable():
+            raise ValueError(f"the value of metadata key {key!r} must be printable ASCII")
+        pairs.append((key, value))
+    return tuple(pairs)
+
+
+def _status_code(exc: grpc.RpcError) -> object:
+    code = getattr(exc, "code", None)
+    try:
+        return code() if callable(code) else None
+    except Exception:  # a half-built RpcError (from an interceptor) has no usable code
+        return None
 
 
 class _InvokerBase:
@@ -91,6 +144,9 @@ class _InvokerBase:
             raise ClientSecretRequiredError(
                 "a client secret is required for management RPCs; construct the client with one"
             )
+
+    def _closed_error(self) -> ClientClosedError:
+        return ClientClosedError("the client was closed while the call was in progress")
 
 
 class Invoker(_InvokerBase):
@@ -107,32 +163,47 @@ class Invoker(_InvokerBase):
         timeout: Timeout,
         metadata: Metadata | None,
         options: dict[str, Any],
+        reauth: bool = True,
     ) -> Any:
         self._check_usable()
         deadline = _deadline(timeout, self._config.timeout)
+        extra = caller_metadata(metadata)
         _remaining(deadline)  # an already-past deadline fails here, before any I/O
         token = self.tokens.get(deadline)
         try:
-            return rpc(
-                request,
-                timeout=_remaining(deadline),
-                metadata=_metadata(token, metadata),
-                **options,
-            )
+            return self._attempt(rpc, request, deadline, token, extra, options)
         except grpc.RpcError as exc:
-            if exc.code() is not _UNAUTHENTICATED:
+            if not reauth or _status_code(exc) is not _UNAUTHENTICATED:
                 raise translate_rpc_error(exc) from exc
         _log.debug("UNAUTHENTICATED: refreshing the access token and resending once")
         token = self.tokens.get(deadline, rejected=token)
         try:
+            return self._attempt(rpc, request, deadline, token, extra, options)
+        except grpc.RpcError as exc:
+            raise translate_rpc_error(exc) from exc
+
+    def _attempt(
+        self,
+        rpc: grpc.UnaryUnaryMultiCallable[Any, Any],
+        request: Any,
+        deadline: float | None,
+        token: AccessToken,
+        extra: tuple[tuple[str, str | bytes], ...],
+        options: dict[str, Any],
+    ) -> Any:
+        if self.closed:
+            raise self._closed_error()
+        try:
             return rpc(
                 request,
                 timeout=_remaining(deadline),
-                metadata=_metadata(token, metadata),
+                metadata=(*token.metadata, *extra) if extra else token.metadata,
                 **options,
             )
-        except grpc.RpcError as exc:
-            raise translate_rpc_error(exc) from exc
+        except ValueError:
+            if self.closed:  # grpc: "Cannot invoke RPC on closed channel!"
+                raise self._closed_error() from None
+            raise
 
 
 class AsyncInvoker(_InvokerBase):
@@ -149,32 +220,52 @@ class AsyncInvoker(_InvokerBase):
         timeout: Timeout,
         metadata: Metadata | None,
         options: dict[str, Any],
+        reauth: bool = True,
     ) -> Any:
         self._check_usable()
         deadline = _deadline(timeout, self._config.timeout)
+        extra = caller_metadata(metadata)
         _remaining(deadline)  # an already-past deadline fails here, before any I/O
         token = await self.tokens.get(deadline)
         try:
-            return await rpc(
-                request,
-                timeout=_remaining(deadline),
-                metadata=_metadata(token, metadata),
-                **options,
-            )
+            return await self._attempt(rpc, request, deadline, token, extra, options)
         except grpc.RpcError as exc:
-            if exc.code() is not _UNAUTHENTICATED:
+            if not reauth or _status_code(exc) is not _UNAUTHENTICATED:
                 raise translate_rpc_error(exc) from exc
         _log.debug("UNAUTHENTICATED: refreshing the access token and resending once")
         token = await self.tokens.get(deadline, rejected=token)
         try:
+            return await self._attempt(rpc, request, deadline, token, extra, options)
+        except grpc.RpcError as exc:
+            raise translate_rpc_error(exc) from exc
+
+    async def _attempt(
+        self,
+        rpc: grpc.aio.UnaryUnaryMultiCallable[Any, Any],
+        request: Any,
+        deadline: float | None,
+        token: AccessToken,
+        extra: tuple[tuple[str, str | bytes], ...],
+        options: dict[str, Any],
+    ) -> Any:
+        if self.closed:
+            raise self._closed_error()
+        try:
             return await rpc(
                 request,
                 timeout=_remaining(deadline),
-                metadata=_metadata(token, metadata),
+                metadata=(*token.metadata, *extra) if extra else token.metadata,
                 **options,
             )
-        except grpc.RpcError as exc:
-            raise translate_rpc_error(exc) from exc
+        except grpc.RpcError:
+            raise
+        except Exception:
+            if self.closed:  # grpc.aio: UsageError("Channel is closed.")
+                raise self._closed_error() from None
+            raise
+
+
+_NO_OPTIONS: dict[str, Any] = {}
 
 
 def _call_options(
@@ -182,6 +273,8 @@ def _call_options(
     wait_for_ready: bool | None,
     compression: grpc.Compression | None,
 ) -> dict[str, Any]:
+    if credentials is None and wait_for_ready is None and compression is None:
+        return _NO_OPTIONS  # the common case: no dict built per call
     options: dict[str, Any] = {}
     if credentials is not None:
         options["credentials"] = credentials
@@ -195,11 +288,14 @@ def _call_options(
 class PipelineMultiCallable:
     """What a generated stub's method is when the stub sits on a `PipelineChannel`."""
 
-    __slots__ = ("_invoke", "_rpc")
+    __slots__ = ("_invoke", "_reauth", "_rpc")
 
-    def __init__(self, invoker: Invoker, rpc: grpc.UnaryUnaryMultiCallable[Any, Any]) -> None:
+    def __init__(
+        self, invoker: Invoker, rpc: grpc.UnaryUnaryMultiCallable[Any, Any], *, reauth: bool = True
+    ) -> None:
         self._invoke = invoker.invoke
         self._rpc = rpc
+        self._reauth = reauth
 
     def __call__(
         self,
@@ -210,24 +306,25 @@ class PipelineMultiCallable:
         wait_for_ready: bool | None = None,
         compression: grpc.Compression | None = None,
     ) -> Any:
-        options = (
-            _call_options(credentials, wait_for_ready, compression)
-            if credentials is not None or wait_for_ready is not None or compression is not None
-            else {}
-        )
-        return self._invoke(self._rpc, request, timeout, metadata, options)
+        options = _call_options(credentials, wait_for_ready, compression)
+        return self._invoke(self._rpc, request, timeout, metadata, options, self._reauth)
 
 
 class AsyncPipelineMultiCallable:
     """The asyncio twin of `PipelineMultiCallable`: calling it returns a coroutine."""
 
-    __slots__ = ("_invoke", "_rpc")
+    __slots__ = ("_invoke", "_reauth", "_rpc")
 
     def __init__(
-        self, invoker: AsyncInvoker, rpc: grpc.aio.UnaryUnaryMultiCallable[Any, Any]
+        self,
+        invoker: AsyncInvoker,
+        rpc: grpc.aio.UnaryUnaryMultiCallable[Any, Any],
+        *,
+        reauth: bool = True,
     ) -> None:
         self._invoke = invoker.invoke
         self._rpc = rpc
+        self._reauth = reauth
 
     def __call__(
         self,
@@ -238,12 +335,8 @@ class AsyncPipelineMultiCallable:
         wait_for_ready: bool | None = None,
         compression: grpc.Compression | None = None,
     ) -> Any:
-        options = (
-            _call_options(credentials, wait_for_ready, compression)
-            if credentials is not None or wait_for_ready is not None or compression is not None
-            else {}
-        )
-        return self._invoke(self._rpc, request, timeout, metadata, options)
+        options = _call_options(credentials, wait_for_ready, compression)
+        return self._invoke(self._rpc, request, timeout, metadata, options, self._reauth)
 
 
 Serializer = Callable[[Any], bytes] | None
@@ -270,7 +363,7 @@ class PipelineChannel(grpc.Channel):
             response_deserializer=response_deserializer,
             _registered_method=_registered_method,  # type: ignore[call-arg]
         )
-        return PipelineMultiCallable(self._invoker, rpc)
+        return PipelineMultiCallable(self._invoker, rpc, reauth=method not in NO_REAUTH_METHODS)
 
     def unary_stream(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(_STREAMING_UNSUPPORTED)
@@ -320,7 +413,9 @@ class AsyncPipelineChannel(grpc.aio.Channel):
             response_deserializer=response_deserializer,
             _registered_method=_registered_method,  # type: ignore[call-arg]
         )
-        return AsyncPipelineMultiCallable(self._invoker, rpc)
+        return AsyncPipelineMultiCallable(
+            self._invoker, rpc, reauth=method not in NO_REAUTH_METHODS
+        )
 
     def unary_stream(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(_STREAMING_UNSUPPORTED)

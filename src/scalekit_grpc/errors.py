@@ -324,6 +324,15 @@ class ApiError(ScalekitError):
         )
         super().__init__(self._describe())
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuild from the parts, not from args (which hold the formatted text), so that copies
+        # and pickles keep the same message; the token source hands waiters copies.
+        return (
+            _rebuild_api_error,
+            (type(self), self.message, self.grpc_code, self.error_info, self.status),
+            self.__dict__,
+        )
+
     @property
     def code_name(self) -> str:
         return str(self.grpc_code.name)
@@ -492,6 +501,16 @@ _BY_CODE: dict[grpc.StatusCode, type[ApiError]] = {
         UnauthenticatedError,
     )
 }
+
+
+def _rebuild_api_error(
+    cls: type[ApiError],
+    message: str,
+    code: grpc.StatusCode,
+    error_info: errdetails_pb2.ErrorInfo | None,
+    status: status_pb2.Status | None,
+) -> ApiError:
+    return cls(message, grpc_code=code, error_info=error_info, status=status)
 
 
 def error_class_for(code: grpc.StatusCode) -> type[ApiError]:

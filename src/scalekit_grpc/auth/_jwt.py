@@ -396,7 +396,9 @@ class VerifiedTokenCache:
 
     def get(self, digest: bytes, generation: int) -> VerifiedToken | None:
         with self._lock:
-            if generation != self._generation:
+            if generation < self._generation:
+                return None  # a caller that saw an older key set: leave the newer entries be
+            if generation > self._generation:
                 self._entries.clear()
                 self._generation = generation
                 return None
