@@ -11,7 +11,8 @@ an asyncio task over a thread), so each waiter waits only as long as its own dea
 a waiter that gives up or is cancelled never cancels the fetch for the others.
 
 Compare-and-refresh: after a 401 the pipeline asks for a token *other than the rejected one*; if
-another caller already replaced it, no new request is made (20 concurrent 401s -> 1 fetch).
+another caller already replaced it with a FRESH token, no new request is made (20 concurrent
+401s -> 1 fetch). A STALE replacement is not reused for the resend: it waits for the refresh.
 
 Failure backoff: a failed token request is remembered for `FAILURE_BACKOFF` seconds. Callers that
 need a token in that window get a copy of its error at once, and no background refresh starts, so
@@ -29,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from scalekit_grpc._config import ClientConfig
+from scalekit_grpc._threads import in_daemon_thread
 from scalekit_grpc._token_endpoint import TokenResponse, post_token_request
 from scalekit_grpc.errors import ClientSecretRequiredError, DeadlineExceededError
 
@@ -87,13 +89,28 @@ class _TokenCacheBase:
     def _usable(
         self, token: AccessToken | None, rejected: AccessToken | None
     ) -> tuple[AccessToken | None, bool]:
-        """(token to send now or None, whether a background refresh should start)."""
+        """(token to send now or None, whether a background refresh should start).
+
+        The one resend after a 401 (``rejected`` given) takes only a FRESH token: a STALE one
+        is near its expiry, which is the likeliest reason a request carrying an older token
+        was refused late, and the resend is the call's last attempt.
+        """
         if token is None or token is rejected:
             return None, False
         now = self._clock()
         if now >= token.expires_at:
             return None, False
+        if rejected is not None and now >= token.refresh_at:
+            return None, False
         return token, now >= token.refresh_at
+
+    def _adoptable(self, current: AccessToken | None, seen: AccessToken | None) -> bool:
+        """Whether a token another caller installed after we looked can be used instead of
+        fetching: only while FRESH (a resend after a 401 must not get a STALE one, see
+        `_usable`; anyone else would start its refresh right away anyway)."""
+        if current is None or current is seen:
+            return False
+        return self._clock() < current.refresh_at
 
     def _fetch(self) -> AccessToken:
         """One blocking client-credentials request (runs in a worker thread)."""
@@ -186,7 +203,8 @@ class TokenSource(_TokenCacheBase):
             if self._flight is not None:
                 return self._flight
             current = self._token
-            if current is not None and current is not seen:
+            if self._adoptable(current, seen):
+                assert current is not None
                 # Another caller replaced the token after we looked: use theirs.
                 done = _Flight()
                 done.finish(current, None)
@@ -219,7 +237,8 @@ class TokenSource(_TokenCacheBase):
 
 
 class AsyncTokenSource(_TokenCacheBase):
-    """Token cache for the asyncio client; the fetch runs in a thread under a shielded task."""
+    """Token cache for the asyncio client; the fetch runs in a daemon thread under a shielded
+    task."""
 
     def __init__(
         self, config: ClientConfig, *, http_timeout: float, clock: Clock = time.monotonic
@@ -250,7 +269,8 @@ class AsyncTokenSource(_TokenCacheBase):
             return self._flight
         current = self._token
         loop = asyncio.get_running_loop()
-        if current is not None and current is not seen:
+        if self._adoptable(current, seen):
+            assert current is not None
             done: asyncio.Future[AccessToken] = loop.create_future()
             done.set_result(current)
             return done
@@ -268,7 +288,7 @@ class AsyncTokenSource(_TokenCacheBase):
 
     async def _run(self) -> AccessToken:
         try:
-            token = await asyncio.to_thread(self._fetch)
+            token = await in_daemon_thread(self._fetch, "scalekit-token-fetch")
         except Exception as exc:
             self._settle(None, exc)
             raise

@@ -4,7 +4,10 @@ Every options class is frozen and keyword-only; a field left at its default is n
 types are used throughout: `datetime` (timezone-aware) for timestamps, a `str` enum class (or its
 value as a plain string, matched case-insensitively) for proto enums, `int` for sizes and
 ``Mapping[str, str]`` for claims. Invalid values raise `ValueError` (or `TypeError` for a wrong
-type) when the options object is built, with a message naming the field and what is allowed.
+type) when the options object is built, with a message naming the field and what is allowed: a
+wrong type, a size over the int32 range, text that is not valid Unicode (a lone surrogate) or a
+datetime outside the range of a protobuf ``Timestamp``. So an options object that was built can
+always be turned into a request.
 
 The conversion helpers at the bottom (``_timestamp``, ``_enum_number``, ``_page_size``...) are the
 one place where Python values become proto values; the service modules call them.
@@ -122,8 +125,10 @@ class CreateTokenOptions:
     """A human-readable note shown with the token."""
 
     def __post_init__(self) -> None:
+        _optional_text(self.user_id, "user_id")
         _check_claims(self.custom_claims, "custom_claims")
         _timestamp(self.expiry, "expiry")
+        _optional_text(self.description, "description")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -138,7 +143,9 @@ class ListTokensOptions:
     """Where to start: a ``next_page_token`` from an earlier page."""
 
     def __post_init__(self) -> None:
+        _optional_text(self.user_id, "user_id")
         _page_size(self.page_size)
+        _optional_text(self.page_token, "page_token")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -154,6 +161,7 @@ class UpdateTokenOptions:
 
     def __post_init__(self) -> None:
         _check_claims(self.custom_claims, "custom_claims")
+        _optional_text(self.description, "description")
 
 
 # --- domains --------------------------------------------------------------------------------
@@ -170,6 +178,7 @@ class CreateDomainOptions:
 
     def __post_init__(self) -> None:
         _enum_member(self.domain_type, DomainType, "domain_type")
+        _optional_text(self.connection_id, "connection_id")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -204,6 +213,9 @@ class ListConnectionsOptions:
     """Which connections to return. ``"all"`` (the default, as in the Go SDK) includes disabled
     and incomplete ones; ``None`` sends nothing and the server default (active only) applies."""
 
+    def __post_init__(self) -> None:
+        _optional_text(self.include, "include")
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PageOptions:
@@ -216,6 +228,7 @@ class PageOptions:
 
     def __post_init__(self) -> None:
         _page_size(self.page_size)
+        _optional_text(self.page_token, "page_token")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -238,9 +251,13 @@ class SearchOrganizationConnectionsOptions:
     """Where to start: a ``next_page_token`` from an earlier page."""
 
     def __post_init__(self) -> None:
+        _optional_text(self.query, "query")
+        _optional_text(self.provider, "provider")
         _enum_member(self.status, ConnectionStatus, "status")
         _enum_member(self.connection_type, ConnectionType, "connection_type")
+        _optional_bool(self.enabled, "enabled")
         _page_size(self.page_size)
+        _optional_text(self.page_token, "page_token")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -257,7 +274,10 @@ class ListAppConnectionsOptions:
     """Where to start: a ``next_page_token`` from an earlier page."""
 
     def __post_init__(self) -> None:
+        _optional_text(self.provider, "provider")
+        _optional_text(self.query, "query")
         _page_size(self.page_size)
+        _optional_text(self.page_token, "page_token")
 
 
 # --- directories ----------------------------------------------------------------------------
@@ -294,6 +314,9 @@ class ListDirectoryUsersOptions:
 
     def __post_init__(self) -> None:
         _page_size(self.page_size)
+        _optional_text(self.page_token, "page_token")
+        _optional_bool(self.include_detail, "include_detail")
+        _optional_text(self.directory_group_id, "directory_group_id")
         _timestamp(self.updated_after, "updated_after")
 
 
@@ -314,7 +337,10 @@ class ListDirectoryGroupsOptions:
 
     def __post_init__(self) -> None:
         _page_size(self.page_size)
+        _optional_text(self.page_token, "page_token")
+        _optional_bool(self.include_detail, "include_detail")
         _timestamp(self.updated_after, "updated_after")
+        _optional_bool(self.include_external_groups, "include_external_groups")
 
 
 # --- sessions -------------------------------------------------------------------------------
@@ -325,15 +351,26 @@ class UserSessionFilter:
     """Which sessions `SessionsService.get_user_sessions` returns."""
 
     status: Sequence[str] = ()
-    """Only sessions in one of these statuses, e.g. ``("ACTIVE", "EXPIRED")``; any if empty."""
+    """Only sessions in one of these statuses, e.g. ``("ACTIVE", "EXPIRED")``; any if empty.
+    Stored as a tuple."""
     start_time: datetime | None = None
     """Only sessions created at or after this instant (timezone-aware)."""
     end_time: datetime | None = None
     """Only sessions created at or before this instant (timezone-aware)."""
 
     def __post_init__(self) -> None:
-        if isinstance(self.status, str):
+        status = self.status
+        if isinstance(status, (str, bytes, bytearray)):
             raise TypeError("status must be a sequence of strings, not a single string")
+        if not isinstance(status, (Sequence, set, frozenset)):
+            raise TypeError(f"status must be a sequence of strings, not {type(status).__name__}")
+        items = tuple(status)
+        for item in items:
+            if not isinstance(item, str):
+                raise TypeError(f"status items must be str, not {type(item).__name__}")
+            _encodable(item, "status")
+        # A tuple, so that the checked value cannot change after construction.
+        object.__setattr__(self, "status", items)
         _timestamp(self.start_time, "start_time")
         _timestamp(self.end_time, "end_time")
 
@@ -351,11 +388,18 @@ class UserSessionsOptions:
 
     def __post_init__(self) -> None:
         _page_size(self.page_size)
+        _optional_text(self.page_token, "page_token")
+        if self.filter is not None and not isinstance(self.filter, UserSessionFilter):
+            raise TypeError(
+                f"filter must be a UserSessionFilter or None, not {type(self.filter).__name__}"
+            )
 
 
 # --- conversions (private; the service modules use these) ----------------------------------
 
 _E = TypeVar("_E", bound=_StrEnum)
+# page_size and page_number are uint32 or Int32Value on the wire; int32 fits both.
+_MAX_INT32 = 2**31 - 1
 
 
 _V_co = TypeVar("_V_co", bound=int, covariant=True)
@@ -409,7 +453,8 @@ def _timestamp(value: datetime | None, field: str) -> timestamp_pb2.Timestamp | 
     """A timezone-aware `datetime` as a `Timestamp`; `None` stays `None`.
 
     Raises:
-        ValueError: a naive datetime (its instant would depend on the machine's time zone).
+        ValueError: a naive datetime (its instant would depend on the machine's time zone), or
+            one whose UTC instant is outside years 1-9999.
         TypeError: not a datetime.
     """
     if value is None:
@@ -422,7 +467,14 @@ def _timestamp(value: datetime | None, field: str) -> timestamp_pb2.Timestamp | 
             f"datetime.now(timezone.utc)); got the naive datetime {value.isoformat()}"
         )
     stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(value)
+    try:
+        stamp.FromDatetime(value)
+    except (OverflowError, ValueError):
+        # Near year 1 or 9999 the UTC instant falls outside what a datetime (and so a Timestamp)
+        # can hold.
+        raise ValueError(
+            f"{field} is outside the range of a protobuf Timestamp (years 1-9999 UTC)"
+        ) from None
     return stamp
 
 
@@ -430,7 +482,7 @@ def _non_negative(value: int | None, field: str) -> int:
     """``value`` as an int (0 for None, meaning "not sent").
 
     Raises:
-        ValueError: a negative number.
+        ValueError: a negative number, or one over the int32 range of the proto fields.
         TypeError: not an int.
     """
     if value is None:
@@ -439,7 +491,35 @@ def _non_negative(value: int | None, field: str) -> int:
         raise TypeError(f"{field} must be an int, not {type(value).__name__}")
     if value < 0:
         raise ValueError(f"{field} must be >= 0 (0 or None for the server default), got {value}")
+    if value > _MAX_INT32:
+        raise ValueError(f"{field} must be at most {_MAX_INT32}, got {value}")
     return value
+
+
+def _optional_text(value: str | None, field: str) -> None:
+    """Check that ``value`` is ``None`` or a str protobuf can encode.
+
+    Raises:
+        TypeError: not a str.
+        ValueError: a lone surrogate (not encodable as UTF-8).
+    """
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise TypeError(f"{field} must be a str or None, not {type(value).__name__}")
+    _encodable(value, field)
+
+
+def _encodable(value: str, field: str) -> None:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{field} must be valid Unicode text (it has a lone surrogate)") from None
+
+
+def _optional_bool(value: bool | None, field: str) -> None:
+    if value is not None and not isinstance(value, bool):
+        raise TypeError(f"{field} must be a bool or None, not {type(value).__name__}")
 
 
 def _page_size(value: int | None) -> int:
@@ -454,3 +534,5 @@ def _check_claims(claims: Mapping[str, str] | None, field: str) -> None:
     for key, value in claims.items():
         if not isinstance(key, str) or not isinstance(value, str):
             raise TypeError(f"{field} keys and values must be str; got {key!r}: {value!r}")
+        _encodable(key, field)
+        _encodable(value, field)
