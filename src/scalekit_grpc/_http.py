@@ -3,7 +3,8 @@
 Built on `http.client` rather than urllib on purpose: it follows no redirects (a credential POST
 must never be replayed to another host), consults no proxy environment variables, and lets the
 whole exchange run under one deadline (connect, send, and a size-capped read). The asyncio client
-runs it in a worker thread (`asyncio.to_thread`); these calls are rare (token refresh, JWKS).
+runs it in a daemon thread (`_threads.in_daemon_thread`); these calls are rare (token refresh,
+JWKS, OAuth).
 """
 
 from __future__ import annotations

@@ -10,12 +10,12 @@ the same blocking HTTP functions in worker threads and awaits the shared JWKS fe
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from scalekit_grpc._threads import in_daemon_thread
 from scalekit_grpc._token_endpoint import TokenResponse, post_token_request
 from scalekit_grpc._types import Secret
 from scalekit_grpc.auth import _oauth, _webhooks
@@ -406,8 +406,11 @@ class AsyncAuthFlows(_AuthBase):
 
     async def _auth_token_request(self, form: Mapping[str, str]) -> TokenResponse:
         config = self._auth_config
-        return await asyncio.to_thread(
-            post_token_request, config.env_url, form, timeout=config.http_timeout
+        # A daemon thread, not asyncio.to_thread: a request hanging up to http_timeout after its
+        # caller gave up must not hold up the loop's shutdown.
+        return await in_daemon_thread(
+            lambda: post_token_request(config.env_url, form, timeout=config.http_timeout),
+            "scalekit-oauth-request",
         )
 
     async def validate_token(
