@@ -78,6 +78,39 @@ def call(client: Any, seed: dict[str, str], worker: Worker, i: int) -> tuple[Any
     return client.sessions.revoke_session(worker.sessions[i // STEPS]), "revoked"
 
 
+class Progress:
+    """Per-call bookkeeping in constant memory (so that it cannot show up as RSS growth): a
+    latency histogram in 5 ms buckets, and an RSS sample each time a tenth of the calls is done
+    (taken by the call that completes it)."""
+
+    BUCKET = 0.005
+
+    def __init__(self, total_calls: int) -> None:
+        self._lock = threading.Lock()
+        self._step = max(1, total_calls // 10)
+        self._done = 0
+        self._buckets = [0] * 2001  # the last one collects everything from 10 s up
+        self.slowest = 0.0
+        self.rss_samples: list[int] = []
+
+    def count_call(self, latency: float) -> None:
+        with self._lock:
+            self._done += 1
+            self._buckets[min(int(latency / self.BUCKET), len(self._buckets) - 1)] += 1
+            self.slowest = max(self.slowest, latency)
+            if self._done % self._step == 0:
+                self.rss_samples.append(rss_kib())
+
+    def percentile(self, fraction: float) -> float:
+        """The upper edge of the bucket holding that fraction of the calls."""
+        wanted, seen = fraction * self._done, 0
+        for index, count in enumerate(self._buckets):
+            seen += count
+            if seen >= wanted:
+                return (index + 1) * self.BUCKET
+        return self.slowest
+
+
 class ReauthCounter(logging.Handler):
     """Counts the pipeline's "UNAUTHENTICATED: refreshing ..." debug records."""
 
@@ -90,7 +123,7 @@ class ReauthCounter(logging.Handler):
             self.count += 1
 
 
-def run_threads(spec: dict[str, Any], workers: list[Worker]) -> dict[str, Any]:
+def run_threads(spec: dict[str, Any], workers: list[Worker], series: Progress) -> dict[str, Any]:
     from scalekit_grpc.client import ScalekitClient
 
     calls, warm = spec["calls"], spec["warm_calls"]
@@ -105,6 +138,7 @@ def run_threads(spec: dict[str, Any], workers: list[Worker]) -> dict[str, Any]:
             if i == warm:
                 warmed.wait(120)
                 resume.wait(120)
+            begun = time.monotonic()
             try:
                 _, wrote = call(client, spec["seed"], worker, i)
             except Exception as exc:  # reported
@@ -112,6 +146,7 @@ def run_threads(spec: dict[str, Any], workers: list[Worker]) -> dict[str, Any]:
             else:
                 if wrote is not None:
                     worker.writes[wrote] += 1
+            series.count_call(time.monotonic() - begun)
 
     threads = [threading.Thread(target=run, args=(worker,)) for worker in workers]
     with client:
@@ -134,7 +169,9 @@ def run_threads(spec: dict[str, Any], workers: list[Worker]) -> dict[str, Any]:
         }
 
 
-async def run_tasks(spec: dict[str, Any], workers: list[Worker]) -> dict[str, Any]:
+async def run_tasks(
+    spec: dict[str, Any], workers: list[Worker], series: Progress
+) -> dict[str, Any]:
     from scalekit_grpc.aio import AsyncScalekitClient
 
     calls, warm = spec["calls"], spec["warm_calls"]
@@ -152,6 +189,7 @@ async def run_tasks(spec: dict[str, Any], workers: list[Worker]) -> dict[str, An
                 if warmed == len(workers):
                     all_warm.set()
                 await resume.wait()
+            begun = time.monotonic()
             try:
                 pending, wrote = call(client, spec["seed"], worker, i)
                 await pending
@@ -160,6 +198,7 @@ async def run_tasks(spec: dict[str, Any], workers: list[Worker]) -> dict[str, An
             else:
                 if wrote is not None:
                     worker.writes[wrote] += 1
+            series.count_call(time.monotonic() - begun)
 
     async with client:
         start = time.monotonic()
@@ -188,12 +227,17 @@ def main() -> None:
     workers = [
         Worker(index=w["index"], org=w["org"], sessions=w["sessions"]) for w in spec["workers"]
     ]
+    series = Progress(len(workers) * spec["calls"])
     if spec["mode"] == "threads":
-        report = run_threads(spec, workers)
+        report = run_threads(spec, workers, series)
     else:
-        report = asyncio.run(run_tasks(spec, workers))
+        report = asyncio.run(run_tasks(spec, workers, series))
     errors = [error for worker in workers for error in worker.errors]
     report.update(
+        latency_p50=series.percentile(0.50),
+        latency_p99=series.percentile(0.99),
+        latency_max=series.slowest,
+        rss_series=series.rss_samples,
         reauths=reauths.count,
         error_count=len(errors),
         errors=errors[:5],
