@@ -14,8 +14,8 @@ options object that could be built always converts to its request), and counts i
 that the run proves the number of inputs it claims.
 
 Everything runs offline after one JWKS fetch (the clock is frozen, so unknown kids never refetch).
-The module-level `tests/auth/test_auth_properties.py` covers the same surfaces with 100 examples;
-this one is the high-volume run with wider strategies.
+`tests/auth/test_auth_properties.py` covers the auth surfaces with 100 examples each; this module
+is the high-volume run, with wider strategies and the service options too.
 """
 
 from __future__ import annotations
