@@ -286,43 +286,16 @@ def _call_options(
 
 
 class PipelineMultiCallable:
-    """What a generated stub's method is when the stub sits on a `PipelineChannel`."""
+    """What a generated stub's method is when the stub sits on a pipeline channel.
+
+    One class for both clients: with `AsyncInvoker` the call returns the coroutine of
+    `AsyncInvoker.invoke`, to be awaited.
+    """
 
     __slots__ = ("_invoke", "_reauth", "_rpc")
 
-    def __init__(
-        self, invoker: Invoker, rpc: grpc.UnaryUnaryMultiCallable[Any, Any], *, reauth: bool = True
-    ) -> None:
-        self._invoke = invoker.invoke
-        self._rpc = rpc
-        self._reauth = reauth
-
-    def __call__(
-        self,
-        request: Any,
-        timeout: Timeout = DEFAULT,
-        metadata: Metadata | None = None,
-        credentials: grpc.CallCredentials | None = None,
-        wait_for_ready: bool | None = None,
-        compression: grpc.Compression | None = None,
-    ) -> Any:
-        options = _call_options(credentials, wait_for_ready, compression)
-        return self._invoke(self._rpc, request, timeout, metadata, options, self._reauth)
-
-
-class AsyncPipelineMultiCallable:
-    """The asyncio twin of `PipelineMultiCallable`: calling it returns a coroutine."""
-
-    __slots__ = ("_invoke", "_reauth", "_rpc")
-
-    def __init__(
-        self,
-        invoker: AsyncInvoker,
-        rpc: grpc.aio.UnaryUnaryMultiCallable[Any, Any],
-        *,
-        reauth: bool = True,
-    ) -> None:
-        self._invoke = invoker.invoke
+    def __init__(self, invoke: Callable[..., Any], rpc: Any, *, reauth: bool = True) -> None:
+        self._invoke = invoke
         self._rpc = rpc
         self._reauth = reauth
 
@@ -363,7 +336,9 @@ class PipelineChannel(grpc.Channel):
             response_deserializer=response_deserializer,
             _registered_method=_registered_method,  # type: ignore[call-arg]
         )
-        return PipelineMultiCallable(self._invoker, rpc, reauth=method not in NO_REAUTH_METHODS)
+        return PipelineMultiCallable(
+            self._invoker.invoke, rpc, reauth=method not in NO_REAUTH_METHODS
+        )
 
     def unary_stream(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(_STREAMING_UNSUPPORTED)
@@ -406,15 +381,15 @@ class AsyncPipelineChannel(grpc.aio.Channel):
         request_serializer: Serializer = None,
         response_deserializer: Deserializer = None,
         _registered_method: bool | None = False,
-    ) -> AsyncPipelineMultiCallable:
+    ) -> PipelineMultiCallable:
         rpc = self._channel.unary_unary(
             method,
             request_serializer=request_serializer,
             response_deserializer=response_deserializer,
             _registered_method=_registered_method,  # type: ignore[call-arg]
         )
-        return AsyncPipelineMultiCallable(
-            self._invoker, rpc, reauth=method not in NO_REAUTH_METHODS
+        return PipelineMultiCallable(
+            self._invoker.invoke, rpc, reauth=method not in NO_REAUTH_METHODS
         )
 
     def unary_stream(self, *args: Any, **kwargs: Any) -> Any:
